@@ -1,0 +1,65 @@
+package dev.tempfail.queue;
+
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcConnectionPool;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+/**
+ * The queue's H2 file database: opened with durable commits, migrated by Flyway
+ * ({@code db/migration}) before anything else touches it.
+ *
+ * <p>H2's default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
+ * half a second, so a {@code kill -9} right after a 250 could lose it. WRITE_DELAY=0 writes
+ * every commit to the file before the commit returns: the operating system then holds it,
+ * whatever happens to our process.
+ */
+public final class Database implements AutoCloseable {
+    private final JdbcConnectionPool pool;
+
+    private Database(JdbcConnectionPool pool) {
+        this.pool = pool;
+    }
+
+    public static Database open(Path dir, int maxConnections) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create queue directory " + dir, e);
+        }
+        String url = "jdbc:h2:file:" + dir.toAbsolutePath().normalize().resolve("tempfail")
+                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "tempfail", "");
+        pool.setMaxConnections(maxConnections);
+        Flyway.configure()
+                .dataSource(pool)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
+        return new Database(pool);
+    }
+
+    public DataSource dataSource() {
+        return pool;
+    }
+
+    public Connection connection() throws SQLException {
+        return pool.getConnection();
+    }
+
+    @Override
+    public void close() {
+        try (Connection c = pool.getConnection()) {
+            c.createStatement().execute("SHUTDOWN");
+        } catch (SQLException ignored) {
+            // already closed, or closing anyway
+        }
+        pool.dispose();
+    }
+}

@@ -1,0 +1,21 @@
+package dev.tempfail.queue;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * A message as intake hands it to the queue: the envelope, the bytes to deliver unchanged,
+ * and where it came from. {@code sender} is "" for the null sender.
+ */
+public record NewMessage(String sender, List<NewRecipient> recipients, byte[] content, Instant receivedAt,
+                         String envid, String ret, String bodyType, boolean smtputf8,
+                         String clientAddress, String clientHelo, boolean isDsn) {
+
+    /** One envelope recipient with its RFC 3461 parameters (null where not given). */
+    public record NewRecipient(String address, String orcpt, String notifyOn) {
+        public String domain() {
+            int at = address.lastIndexOf('@');
+            return at < 0 ? "" : address.substring(at + 1).toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+}

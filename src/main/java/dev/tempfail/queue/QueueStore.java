@@ -1,0 +1,87 @@
+package dev.tempfail.queue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+
+/**
+ * Writes new messages into the queue. {@link #enqueue} returns only once the message, its
+ * bytes and all its recipients are committed together: the caller may then say 250.
+ */
+public final class QueueStore {
+    private final Database db;
+    private final Clock clock;
+    private final Wakeup wakeup;
+
+    public QueueStore(Database db, Clock clock, Wakeup wakeup) {
+        this.db = db;
+        this.clock = clock;
+        this.wakeup = wakeup;
+    }
+
+    /** Stores the message durably and returns its queue id. */
+    public String enqueue(NewMessage m) throws SQLException {
+        String queueId = QueueIds.next(clock);
+        long received = m.receivedAt().toEpochMilli();
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try {
+                long messageId = insertMessage(c, m, queueId, received);
+                try (PreparedStatement body = c.prepareStatement(
+                        "INSERT INTO message_body (message_id, content) VALUES (?, ?)")) {
+                    body.setLong(1, messageId);
+                    body.setBytes(2, m.content());
+                    body.executeUpdate();
+                }
+                try (PreparedStatement r = c.prepareStatement(
+                        "INSERT INTO recipient (message_id, address, domain, orcpt, notify, state, next_attempt_at) "
+                                + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                    for (NewMessage.NewRecipient rcpt : m.recipients()) {
+                        r.setLong(1, messageId);
+                        r.setString(2, rcpt.address());
+                        r.setString(3, rcpt.domain());
+                        r.setString(4, rcpt.orcpt());
+                        r.setString(5, rcpt.notifyOn());
+                        r.setString(6, RecipientState.QUEUED.dbName());
+                        r.setLong(7, received);
+                        r.addBatch();
+                    }
+                    r.executeBatch();
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+        wakeup.signal();
+        return queueId;
+    }
+
+    private static long insertMessage(Connection c, NewMessage m, String queueId, long received) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(
+                "INSERT INTO message (queue_id, sender, envid, ret, body_type, smtputf8, size, received_at, "
+                        + "client_address, client_helo, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            s.setString(1, queueId);
+            s.setString(2, m.sender());
+            s.setString(3, m.envid());
+            s.setString(4, m.ret());
+            s.setString(5, m.bodyType());
+            s.setBoolean(6, m.smtputf8());
+            s.setLong(7, m.content().length);
+            s.setLong(8, received);
+            s.setString(9, m.clientAddress());
+            s.setString(10, m.clientHelo());
+            s.setBoolean(11, m.isDsn());
+            s.executeUpdate();
+            try (ResultSet keys = s.getGeneratedKeys()) {
+                keys.next();
+                return keys.getLong(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,20 @@
+package dev.tempfail.queue;
+
+import java.util.Locale;
+
+/** Where one recipient of a message stands. The names are those users see in JSON and logs. */
+public enum RecipientState {
+    QUEUED, DELIVERING, DEFERRED, DELIVERED, FAILED, EXPIRED, HELD;
+
+    public String dbName() {
+        return name().toLowerCase(Locale.ROOT);
+    }
+
+    public static RecipientState fromDb(String name) {
+        return valueOf(name.toUpperCase(Locale.ROOT));
+    }
+
+    public boolean isFinal() {
+        return this == DELIVERED || this == FAILED || this == EXPIRED;
+    }
+}

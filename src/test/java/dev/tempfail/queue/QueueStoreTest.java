@@ -1,0 +1,49 @@
+package dev.tempfail.queue;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class QueueStoreTest {
+    @TempDir Path dir;
+
+    @Test
+    void enqueueStoresMessageBytesAndRecipientsDueNow() throws Exception {
+        Instant now = Instant.parse("2026-11-23T10:00:00Z");
+        byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Database db = Database.open(dir, 4)) {
+            QueueStore store = new QueueStore(db, Clock.fixed(now, ZoneOffset.UTC), new Wakeup());
+            String id = store.enqueue(new NewMessage("a@example.org", List.of(
+                    new NewMessage.NewRecipient("x@Example.COM", null, null),
+                    new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
+                    content, now, null, null, null, false, "127.0.0.1", "client.test", false));
+            assertTrue(id.matches("[0-9A-Z]{10,20}"), id);
+            try (Connection c = db.connection();
+                 ResultSet r = c.createStatement().executeQuery(
+                         "SELECT m.queue_id, b.content, r.domain, r.state, r.next_attempt_at FROM message m "
+                                 + "JOIN message_body b ON b.message_id = m.id JOIN recipient r ON r.message_id = m.id "
+                                 + "ORDER BY r.id")) {
+                assertTrue(r.next());
+                assertEquals(id, r.getString(1));
+                assertArrayEquals(content, r.getBytes(2));
+                assertEquals("example.com", r.getString(3));
+                assertEquals("queued", r.getString(4));
+                assertEquals(now.toEpochMilli(), r.getLong(5));
+                assertTrue(r.next());
+                assertEquals("example.net", r.getString(3));
+            }
+        }
+    }
+}
