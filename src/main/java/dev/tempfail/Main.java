@@ -1,16 +1,35 @@
 package dev.tempfail;
 
+import dev.tempfail.admin.QueueCommand;
+import dev.tempfail.admin.ServeCommand;
+import dev.tempfail.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code tempfail} command: one entry point, a subcommand per job. */
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
-        subcommands = {})
+        subcommands = {ServeCommand.class, QueueCommand.class})
 public final class Main implements Runnable {
+    /** Exit code for a configuration error (as for a usage error). */
+    public static final int CONFIG_ERROR = 2;
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /** The command line with tempfail's error handling: a bad config is one line on stderr, not a stack trace. */
+    public static CommandLine commandLine() {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+            if (e instanceof ConfigException) {
+                commandLine.getErr().println("tempfail: " + e.getMessage());
+                return CONFIG_ERROR;
+            }
+            commandLine.getErr().println("tempfail: " + e);
+            return 1;
+        });
+        return cli;
     }
 
     @Override

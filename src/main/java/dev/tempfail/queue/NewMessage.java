@@ -4,10 +4,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A message as intake hands it to the queue: the envelope, the bytes to deliver unchanged,
+ * A message as intake hands it to the queue: its queue id (from {@link QueueIds}), the envelope, the bytes to deliver unchanged,
  * and where it came from. {@code sender} is "" for the null sender.
  */
-public record NewMessage(String sender, List<NewRecipient> recipients, byte[] content, Instant receivedAt,
+public record NewMessage(String queueId, String sender, List<NewRecipient> recipients, byte[] content, Instant receivedAt,
                          String envid, String ret, String bodyType, boolean smtputf8,
                          String clientAddress, String clientHelo, boolean isDsn) {
 

@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 
 /**
  * Writes new messages into the queue. {@link #enqueue} returns only once the message, its
@@ -13,23 +12,20 @@ import java.time.Clock;
  */
 public final class QueueStore {
     private final Database db;
-    private final Clock clock;
     private final Wakeup wakeup;
 
-    public QueueStore(Database db, Clock clock, Wakeup wakeup) {
+    public QueueStore(Database db, Wakeup wakeup) {
         this.db = db;
-        this.clock = clock;
         this.wakeup = wakeup;
     }
 
-    /** Stores the message durably and returns its queue id. */
-    public String enqueue(NewMessage m) throws SQLException {
-        String queueId = QueueIds.next(clock);
+    /** Stores the message durably; returns when it is committed. */
+    public void enqueue(NewMessage m) throws SQLException {
         long received = m.receivedAt().toEpochMilli();
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
             try {
-                long messageId = insertMessage(c, m, queueId, received);
+                long messageId = insertMessage(c, m, received);
                 try (PreparedStatement body = c.prepareStatement(
                         "INSERT INTO message_body (message_id, content) VALUES (?, ?)")) {
                     body.setLong(1, messageId);
@@ -58,15 +54,14 @@ public final class QueueStore {
             }
         }
         wakeup.signal();
-        return queueId;
     }
 
-    private static long insertMessage(Connection c, NewMessage m, String queueId, long received) throws SQLException {
+    private static long insertMessage(Connection c, NewMessage m, long received) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO message (queue_id, sender, envid, ret, body_type, smtputf8, size, received_at, "
                         + "client_address, client_helo, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
-            s.setString(1, queueId);
+            s.setString(1, m.queueId());
             s.setString(2, m.sender());
             s.setString(3, m.envid());
             s.setString(4, m.ret());

@@ -24,8 +24,9 @@ class QueueStoreTest {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
         try (Database db = Database.open(dir, 4)) {
-            QueueStore store = new QueueStore(db, Clock.fixed(now, ZoneOffset.UTC), new Wakeup());
-            String id = store.enqueue(new NewMessage("a@example.org", List.of(
+            QueueStore store = new QueueStore(db, new Wakeup());
+            String id = QueueIds.next(Clock.fixed(now, ZoneOffset.UTC));
+            store.enqueue(new NewMessage(id, "a@example.org", List.of(
                     new NewMessage.NewRecipient("x@Example.COM", null, null),
                     new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
                     content, now, null, null, null, false, "127.0.0.1", "client.test", false));

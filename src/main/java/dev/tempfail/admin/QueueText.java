@@ -1,0 +1,51 @@
+package dev.tempfail.admin;
+
+import dev.tempfail.queue.QueueView;
+
+import java.io.PrintStream;
+
+/** The human form of the queue views, in the spirit of Postfix's mailq. */
+final class QueueText {
+    private QueueText() {}
+
+    static void print(QueueView.Listing listing, PrintStream out) {
+        if (listing.messages().isEmpty()) {
+            out.println("Mail queue is empty");
+            return;
+        }
+        out.printf("%-16s %9s  %-24s %s%n", "QUEUE ID", "SIZE", "ARRIVAL", "SENDER / RECIPIENTS");
+        int recipients = 0;
+        for (QueueView.Summary m : listing.messages()) {
+            out.printf("%-16s %9d  %-24s %s%n", m.queueId(), m.size(), m.receivedAt(), sender(m.sender()));
+            for (QueueView.Recipient r : m.recipients()) {
+                out.printf("%53s%s%n", "", line(r));
+                recipients++;
+            }
+        }
+        out.printf("-- %d message(s) shown of %d, %d recipient(s)%n", listing.messages().size(), listing.total(), recipients);
+    }
+
+    static void print(QueueView.Message m, PrintStream out) {
+        out.println("queue id:  " + m.queueId());
+        out.println("sender:    " + sender(m.sender()));
+        out.println("size:      " + m.size());
+        out.println("received:  " + m.receivedAt() + " from " + m.client());
+        if (m.envid() != null) out.println("envid:     " + m.envid());
+        if (m.ret() != null) out.println("ret:       " + m.ret());
+        for (QueueView.Recipient r : m.recipients()) out.println("recipient: " + line(r));
+    }
+
+    private static String sender(String sender) {
+        return sender.isEmpty() ? "<>" : sender;
+    }
+
+    private static String line(QueueView.Recipient r) {
+        StringBuilder s = new StringBuilder(r.address()).append("  ").append(r.state());
+        if (r.attempts() > 0) s.append(", ").append(r.attempts()).append(" attempt(s)");
+        if (r.lastReply() != null) {
+            s.append(" (").append(r.lastReply().code()).append(' ').append(r.lastReply().text()).append(')');
+        }
+        if (r.nextAttemptAt() != null && !r.state().equals("queued")) s.append(", next ").append(r.nextAttemptAt());
+        return s.toString();
+    }
+}

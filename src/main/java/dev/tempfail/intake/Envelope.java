@@ -1,0 +1,64 @@
+package dev.tempfail.intake;
+
+import dev.tempfail.queue.NewMessage.NewRecipient;
+import org.subethamail.smtp.MessageHandler;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One mail transaction's envelope, from MAIL FROM to the end of DATA. SubEtha creates one
+ * per transaction (as its {@link MessageHandler}); our MAIL, RCPT and DATA commands fill it
+ * and read it, since SubEtha's own handler calls carry neither ESMTP parameters nor a
+ * strict view of the DATA stream.
+ */
+final class Envelope implements MessageHandler {
+    private String sender;
+    private String ret;
+    private String envid;
+    private String bodyType;
+    private final List<NewRecipient> recipients = new ArrayList<>();
+
+    void sender(String sender, String ret, String envid, String bodyType) {
+        this.sender = sender;
+        this.ret = ret;
+        this.envid = envid;
+        this.bodyType = bodyType;
+    }
+
+    void addRecipient(NewRecipient recipient) {
+        recipients.add(recipient);
+    }
+
+    String sender() { return sender; }
+
+    String ret() { return ret; }
+
+    String envid() { return envid; }
+
+    String bodyType() { return bodyType; }
+
+    List<NewRecipient> recipients() { return List.copyOf(recipients); }
+
+    @Override
+    public void from(String from) {
+        this.sender = from;
+    }
+
+    @Override
+    public void recipient(String recipient) {
+        recipients.add(new NewRecipient(recipient, null, null));
+    }
+
+    /** Never called: {@link DataCommand} reads the stream itself, strictly. */
+    @Override
+    public String data(InputStream data) {
+        throw new UnsupportedOperationException("DATA is read by tempfail's DataCommand");
+    }
+
+    @Override
+    public void done() {
+        // nothing is held outside this object: an aborted transaction leaves no trace
+    }
+}

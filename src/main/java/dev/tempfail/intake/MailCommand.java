@@ -1,0 +1,108 @@
+package dev.tempfail.intake;
+
+import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.server.Session;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+
+/** MAIL FROM:&lt;sender&gt; [SIZE= BODY= RET= ENVID=]. */
+final class MailCommand extends BaseCommand {
+    private final long maxMessageSize;
+    private final boolean dsn;
+
+    MailCommand(long maxMessageSize, boolean dsn) {
+        super("MAIL", "Specifies the sender.", "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext]");
+        this.maxMessageSize = maxMessageSize;
+        this.dsn = dsn;
+    }
+
+    @Override
+    public void execute(String line, Session sess) throws IOException {
+        if (sess.isMailTransactionInProgress()) {
+            sess.sendResponse("503 5.5.1 Error: nested MAIL command");
+            return;
+        }
+        String args = getArgPredicate(line);
+        if (!args.toUpperCase(Locale.ROOT).startsWith("FROM:")) {
+            sess.sendResponse("501 5.5.4 Syntax: MAIL FROM:<address>");
+            return;
+        }
+        PathArgument path;
+        Map<String, String> params;
+        try {
+            path = PathArgument.parse(args.substring(5));
+            params = EsmtpParameters.parse(path.parameters());
+        } catch (IllegalArgumentException e) {
+            sess.sendResponse("501 5.5.4 Syntax: MAIL FROM:<address>: " + e.getMessage());
+            return;
+        }
+        String sender = MailboxSyntax.withoutSourceRoute(path.address());
+        String problem = sender.isEmpty() ? null : MailboxSyntax.problem(sender);
+        if (problem != null) {
+            sess.sendResponse("501 5.1.7 Bad sender address syntax: " + problem);
+            return;
+        }
+        String bodyType = null;
+        String ret = null;
+        String envid = null;
+        long declaredSize = 0;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            String value = p.getValue();
+            switch (p.getKey()) {
+                case "SIZE" -> {
+                    if (!value.matches("[0-9]{1,18}")) {
+                        sess.sendResponse("501 5.5.4 Bad SIZE parameter: '" + value + "' is not a number");
+                        return;
+                    }
+                    declaredSize = Long.parseLong(value);
+                    if (declaredSize > maxMessageSize) {
+                        sess.sendResponse("552 5.3.4 Message size exceeds fixed limit of " + maxMessageSize + " bytes");
+                        return;
+                    }
+                }
+                case "BODY" -> {
+                    bodyType = value.toUpperCase(Locale.ROOT);
+                    if (!bodyType.equals("7BIT") && !bodyType.equals("8BITMIME")) {
+                        sess.sendResponse("501 5.5.4 Bad BODY parameter: use 7BIT or 8BITMIME");
+                        return;
+                    }
+                }
+                case "RET" -> {
+                    if (!dsn) { unsupported(sess, p.getKey()); return; }
+                    ret = value.toUpperCase(Locale.ROOT);
+                    if (!ret.equals("FULL") && !ret.equals("HDRS")) {
+                        sess.sendResponse("501 5.5.4 Bad RET parameter: use FULL or HDRS");
+                        return;
+                    }
+                }
+                case "ENVID" -> {
+                    if (!dsn) { unsupported(sess, p.getKey()); return; }
+                    try {
+                        envid = Xtext.decode(value);
+                    } catch (IllegalArgumentException e) {
+                        sess.sendResponse("501 5.5.4 Bad ENVID parameter: " + e.getMessage());
+                        return;
+                    }
+                    if (envid.isEmpty() || envid.length() > 100) {
+                        sess.sendResponse("501 5.5.4 Bad ENVID parameter: 1 to 100 characters");
+                        return;
+                    }
+                }
+                default -> {
+                    unsupported(sess, p.getKey());
+                    return;
+                }
+            }
+        }
+        sess.startMailTransaction();
+        sess.setDeclaredMessageSize((int) Math.min(Integer.MAX_VALUE, declaredSize));
+        ((Envelope) sess.getMessageHandler()).sender(sender, ret, envid, bodyType);
+        sess.sendResponse("250 2.1.0 Ok");
+    }
+
+    private static void unsupported(Session sess, String key) throws IOException {
+        sess.sendResponse("555 5.5.4 Unsupported option: " + key);
+    }
+}

@@ -1,0 +1,34 @@
+package dev.tempfail.intake;
+
+/**
+ * Splits the argument of MAIL FROM: / RCPT TO: into the address and the parameter text.
+ * Accepts {@code <addr>}, {@code <>}, a space after the colon, and (as Postfix does unless
+ * told to be strict) an address without angle brackets.
+ */
+record PathArgument(String address, String parameters) {
+
+    /** {@code text} is what follows "FROM:" or "TO:". */
+    static PathArgument parse(String text) {
+        String s = text.stripLeading();
+        if (s.startsWith("<")) {
+            boolean quoted = false;
+            for (int i = 1; i < s.length(); i++) {
+                char c = s.charAt(i);
+                if (c == '\\' && quoted) {
+                    i++;
+                } else if (c == '"') {
+                    quoted = !quoted;
+                } else if (c == '>' && !quoted) {
+                    String rest = s.substring(i + 1);
+                    if (!rest.isEmpty() && !rest.startsWith(" ")) throw new IllegalArgumentException("text after '>' must be parameters");
+                    return new PathArgument(s.substring(1, i), rest.trim());
+                }
+            }
+            throw new IllegalArgumentException("missing '>'");
+        }
+        int space = s.indexOf(' ');
+        String address = space < 0 ? s : s.substring(0, space);
+        if (address.isEmpty()) throw new IllegalArgumentException("missing address");
+        return new PathArgument(address, space < 0 ? "" : s.substring(space + 1).trim());
+    }
+}

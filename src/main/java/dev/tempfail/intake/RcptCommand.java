@@ -1,0 +1,76 @@
+package dev.tempfail.intake;
+
+import dev.tempfail.config.SmtpConfig;
+import dev.tempfail.queue.NewMessage.NewRecipient;
+import org.subethamail.smtp.internal.server.BaseCommand;
+import org.subethamail.smtp.server.Session;
+
+import java.io.IOException;
+import java.util.Locale;
+import java.util.Map;
+
+/** RCPT TO:&lt;recipient&gt; [NOTIFY= ORCPT=]: syntax, then the recipient limit, then relay access. */
+final class RcptCommand extends BaseCommand {
+    private final SmtpConfig config;
+    private final boolean dsn;
+
+    RcptCommand(SmtpConfig config, boolean dsn) {
+        super("RCPT", "Specifies a recipient.", "TO:<recipient> [NOTIFY=NEVER|SUCCESS,DELAY,FAILURE] [ORCPT=rfc822;xtext]");
+        this.config = config;
+        this.dsn = dsn;
+    }
+
+    @Override
+    public void execute(String line, Session sess) throws IOException {
+        if (!sess.isMailTransactionInProgress()) {
+            sess.sendResponse("503 5.5.1 Error: need MAIL command");
+            return;
+        }
+        String args = getArgPredicate(line);
+        if (!args.toUpperCase(Locale.ROOT).startsWith("TO:")) {
+            sess.sendResponse("501 5.5.4 Syntax: RCPT TO:<address>");
+            return;
+        }
+        PathArgument path;
+        Map<String, String> params;
+        try {
+            path = PathArgument.parse(args.substring(3));
+            params = EsmtpParameters.parse(path.parameters());
+        } catch (IllegalArgumentException e) {
+            sess.sendResponse("501 5.5.4 Syntax: RCPT TO:<address>: " + e.getMessage());
+            return;
+        }
+        String address = MailboxSyntax.withoutSourceRoute(path.address());
+        String problem = address.isEmpty() ? "the recipient cannot be empty" : MailboxSyntax.problem(address);
+        if (problem != null) {
+            sess.sendResponse("501 5.1.3 Bad recipient address syntax: " + problem);
+            return;
+        }
+        if (sess.getRecipientCount() >= config.maxRecipients()) {
+            sess.sendResponse("452 4.5.3 Error: too many recipients");
+            return;
+        }
+        if (!config.mayRelay(sess.getRemoteAddress().getAddress())) {
+            sess.sendResponse("554 5.7.1 <" + address + ">: Relay access denied");
+            return;
+        }
+        String notify = null;
+        String orcpt = null;
+        for (Map.Entry<String, String> p : params.entrySet()) {
+            if (!dsn || !(p.getKey().equals("NOTIFY") || p.getKey().equals("ORCPT"))) {
+                sess.sendResponse("555 5.5.4 Unsupported option: " + p.getKey());
+                return;
+            }
+            try {
+                if (p.getKey().equals("NOTIFY")) notify = DsnParameters.notify(p.getValue());
+                else orcpt = DsnParameters.orcpt(p.getValue());
+            } catch (IllegalArgumentException e) {
+                sess.sendResponse("501 5.5.4 Bad " + p.getKey() + " parameter: " + e.getMessage());
+                return;
+            }
+        }
+        sess.addRecipient(address);
+        ((Envelope) sess.getMessageHandler()).addRecipient(new NewRecipient(address, orcpt, notify));
+        sess.sendResponse("250 2.1.5 Ok");
+    }
+}

@@ -1,0 +1,27 @@
+package dev.tempfail.queue;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+
+import java.util.List;
+
+/**
+ * The queue as people and tools see it (CLI, admin API): plain values, times as ISO-8601
+ * strings, field names as they appear in JSON (snake_case by the JSON mapper).
+ */
+public final class QueueView {
+    private QueueView() {}
+
+    public record LastReply(Integer code, String status, String text, String host, String stage) {}
+
+    public record Recipient(String address, String state, int attempts, String nextAttemptAt, String category,
+                            LastReply lastReply, String orcpt,
+                            @JsonProperty("notify") String notifyOn, String finalAt) {}
+
+    public record Message(String queueId, String sender, long size, String receivedAt, String envid, String ret,
+                          String client, boolean isDsn, List<Recipient> recipients) {}
+
+    /** One line of {@code queue list}: a message and how its recipients stand. */
+    public record Summary(String queueId, String sender, long size, String receivedAt, List<Recipient> recipients) {}
+
+    public record Listing(int total, List<Summary> messages) {}
+}

@@ -1,0 +1,110 @@
+package dev.tempfail.testsupport;
+
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * A deliberately plain SMTP client for tests: it writes exactly the bytes it is given (so
+ * tests can send bare LFs, pipelined commands or half a message) and reads whole replies.
+ */
+public final class SmtpTestClient implements AutoCloseable {
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+
+    private SmtpTestClient(Socket socket) throws IOException {
+        this.socket = socket;
+        this.socket.setSoTimeout(10_000);
+        this.in = new BufferedInputStream(socket.getInputStream());
+        this.out = socket.getOutputStream();
+    }
+
+    public static SmtpTestClient connect(int port) throws IOException {
+        return connect("127.0.0.1", port);
+    }
+
+    /** Connects from a chosen local loopback address, e.g. 127.0.0.2, to test relay access. */
+    public static SmtpTestClient connect(String localAddress, int port) throws IOException {
+        Socket s = new Socket();
+        s.bind(new InetSocketAddress(InetAddress.getByName(localAddress), 0));
+        s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+        return new SmtpTestClient(s);
+    }
+
+    /** Reads one reply, all its lines joined by "\n" (e.g. "250-a\n250 b"). */
+    public String reply() throws IOException {
+        StringBuilder reply = new StringBuilder();
+        while (true) {
+            String line = line();
+            if (line == null) throw new IOException("connection closed; reply so far: " + reply);
+            if (reply.length() > 0) reply.append('\n');
+            reply.append(line);
+            if (line.length() < 4 || line.charAt(3) != '-') return reply.toString();
+        }
+    }
+
+    /** Sends one command line (CRLF added) and returns its reply. */
+    public String command(String line) throws IOException {
+        send(line + "\r\n");
+        return reply();
+    }
+
+    public void send(String raw) throws IOException {
+        sendBytes(raw.getBytes(StandardCharsets.UTF_8));
+    }
+
+    public void sendBytes(byte[] raw) throws IOException {
+        out.write(raw);
+        out.flush();
+    }
+
+    /** EHLO, MAIL, each RCPT, DATA, the content (which must end with CRLF) and the dot; returns the final reply. */
+    public String sendMail(String from, java.util.List<String> to, String content) throws IOException {
+        expect(reply(), "220");
+        expect(command("EHLO client.test"), "250");
+        expect(command("MAIL FROM:<" + from + ">"), "250");
+        for (String rcpt : to) expect(command("RCPT TO:<" + rcpt + ">"), "250");
+        expect(command("DATA"), "354");
+        send(content + ".\r\n");
+        return reply();
+    }
+
+    /** True once the server has closed the connection (reads EOF). */
+    public boolean isClosedByServer() throws IOException {
+        try {
+            return in.read() < 0;
+        } catch (IOException e) {
+            return true;
+        }
+    }
+
+    private static void expect(String reply, String code) throws IOException {
+        if (!reply.startsWith(code)) throw new IOException("expected " + code + " but got: " + reply);
+    }
+
+    private String line() throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        int b;
+        while ((b = in.read()) >= 0) {
+            if (b == '\n') {
+                byte[] bytes = line.toByteArray();
+                int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
+                return new String(bytes, 0, len, StandardCharsets.UTF_8);
+            }
+            line.write(b);
+        }
+        return null;
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
+    }
+}
