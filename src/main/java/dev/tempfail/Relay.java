@@ -12,6 +12,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The running relay: the queue, the SMTP listener that fills it, and the admin API that
@@ -24,6 +25,7 @@ public final class Relay implements AutoCloseable {
     private final Database db;
     private final SmtpListener smtp;
     private final AdminServer admin;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Relay(Database db, SmtpListener smtp, AdminServer admin) {
         this.db = db;
@@ -63,6 +65,7 @@ public final class Relay implements AutoCloseable {
     /** Stops taking mail first, then closes the queue, so no transaction is cut off half-way. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) return;
         smtp.close();
         admin.close();
         db.close();

@@ -8,9 +8,11 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -27,13 +29,16 @@ import java.util.Optional;
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "See the queue.",
         subcommands = {QueueCommand.List.class, QueueCommand.Show.class})
 public final class QueueCommand implements Runnable {
+    @Spec CommandSpec spec;
+
     @Override
     public void run() {
-        new picocli.CommandLine(this).usage(System.out);
+        spec.commandLine().usage(spec.commandLine().getOut());
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List the messages in the queue, oldest first.")
     static final class List implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
         @Mixin ConfigOption config;
         @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;
         @Option(names = "--limit", defaultValue = "1000", description = "at most this many messages (default ${DEFAULT-VALUE})") int limit;
@@ -45,7 +50,7 @@ public final class QueueCommand implements Runnable {
             QueueView.Listing listing = remote.isPresent()
                     ? Json.MAPPER.readValue(remote.get(), QueueView.Listing.class)
                     : readLocal(cfg, reader -> reader.list(limit));
-            PrintStream out = System.out;
+            PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.pretty(listing));
             } else {
@@ -57,6 +62,7 @@ public final class QueueCommand implements Runnable {
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one message and each recipient's state.")
     static final class Show implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
         @Mixin ConfigOption config;
         @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;
         @Parameters(paramLabel = "QUEUE_ID") String queueId;
@@ -64,8 +70,10 @@ public final class QueueCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             TempfailConfig cfg = config.load();
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
             if (!queueId.matches("[0-9A-Z]{1,32}")) {
-                System.err.println("tempfail: '" + queueId + "' is not a queue id");
+                err.println("tempfail: '" + queueId + "' is not a queue id");
                 return 2;
             }
             Optional<QueueView.Message> message;
@@ -78,11 +86,11 @@ public final class QueueCommand implements Runnable {
                 message = Optional.empty();
             }
             if (message.isEmpty()) {
-                System.err.println("tempfail: no message " + queueId + " in the queue");
+                err.println("tempfail: no message " + queueId + " in the queue");
                 return 1;
             }
-            if (json) System.out.println(Json.pretty(message.get()));
-            else QueueText.print(message.get(), System.out);
+            if (json) out.println(Json.pretty(message.get()));
+            else QueueText.print(message.get(), out);
             return 0;
         }
     }

@@ -2,13 +2,13 @@ package dev.tempfail.admin;
 
 import dev.tempfail.queue.QueueView;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 
 /** The human form of the queue views, in the spirit of Postfix's mailq. */
 final class QueueText {
     private QueueText() {}
 
-    static void print(QueueView.Listing listing, PrintStream out) {
+    static void print(QueueView.Listing listing, PrintWriter out) {
         if (listing.messages().isEmpty()) {
             out.println("Mail queue is empty");
             return;
@@ -25,7 +25,7 @@ final class QueueText {
         out.printf("-- %d message(s) shown of %d, %d recipient(s)%n", listing.messages().size(), listing.total(), recipients);
     }
 
-    static void print(QueueView.Message m, PrintStream out) {
+    static void print(QueueView.Message m, PrintWriter out) {
         out.println("queue id:  " + m.queueId());
         out.println("sender:    " + sender(m.sender()));
         out.println("size:      " + m.size());

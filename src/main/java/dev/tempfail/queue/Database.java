@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The queue's H2 file database: opened with durable commits, migrated by Flyway
@@ -22,6 +23,7 @@ import java.sql.SQLException;
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
+    private final AtomicBoolean closed = new AtomicBoolean();
 
     private Database(JdbcConnectionPool pool) {
         this.pool = pool;
@@ -53,8 +55,10 @@ public final class Database implements AutoCloseable {
         return pool.getConnection();
     }
 
+    /** Closes the database cleanly; a second call does nothing. */
     @Override
     public void close() {
+        if (closed.getAndSet(true)) return;
         try (Connection c = pool.getConnection()) {
             c.createStatement().execute("SHUTDOWN");
         } catch (SQLException ignored) {

@@ -1,0 +1,21 @@
+package dev.tempfail.testsupport;
+
+import dev.tempfail.Main;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs the {@code tempfail} command line in-process and keeps what it printed. */
+public record Cli(int exitCode, String out, String err) {
+
+    public static Cli run(String... args) {
+        CommandLine cli = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Cli(code, out.toString(), err.toString());
+    }
+}
