@@ -1,0 +1,22 @@
+package dev.tempfail.queue;
+
+import java.time.Instant;
+
+/**
+ * What one try of one recipient came to, as the delivery worker hands it to the queue:
+ * the reply (or the local failure), the verdict, and where the recipient goes next.
+ *
+ * @param state       the recipient's new state: deferred, delivered, failed or expired
+ * @param nextAttempt when to try again (deferred only), else null
+ * @param verdict     delivered, transient or permanent
+ */
+public record Attempt(Instant at, String remoteHost, String remoteIp, String stage, Integer code, String status,
+                      String text, String verdict, String category, RecipientState state, Instant nextAttempt,
+                      boolean markDelayNotified) {
+
+    public Attempt {
+        if ((state == RecipientState.DEFERRED) != (nextAttempt != null)) {
+            throw new IllegalArgumentException("a deferred recipient, and only it, has a next attempt time");
+        }
+    }
+}

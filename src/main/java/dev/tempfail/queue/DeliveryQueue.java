@@ -1,0 +1,203 @@
+package dev.tempfail.queue;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The queue as delivery sees it: lease due recipients, load a message's bytes, record what
+ * each try came to, put work back untried, and drop messages whose recipients are all final.
+ *
+ * <p>Leases: leasing a recipient moves its {@code next_attempt_at} to the lease's expiry.
+ * If the worker dies, the recipient simply becomes due again when the lease runs out, and
+ * the next scheduler picks it up: nothing is stuck and nothing needs a sweeper. The lease
+ * is a conditional UPDATE on the due time, so two schedulers never hold one recipient.
+ */
+public final class DeliveryQueue {
+    private static final String ACTIVE_STATES = "('queued','deferred','delivering')";
+
+    private final Database db;
+
+    public DeliveryQueue(Database db) {
+        this.db = db;
+    }
+
+    /** Leases up to {@code limit} recipients due at {@code now}, the longest-waiting first. */
+    public List<Leased> lease(String owner, Instant now, Duration leaseTime, int limit) throws SQLException {
+        long nowMs = now.toEpochMilli();
+        long until = now.plus(leaseTime).toEpochMilli();
+        List<Long> candidates = new ArrayList<>();
+        try (Connection c = db.connection()) {
+            try (PreparedStatement s = c.prepareStatement("SELECT id FROM recipient WHERE next_attempt_at <= ? "
+                    + "AND state IN " + ACTIVE_STATES + " ORDER BY next_attempt_at LIMIT ?")) {
+                s.setLong(1, nowMs);
+                s.setInt(2, limit);
+                try (ResultSet r = s.executeQuery()) {
+                    while (r.next()) candidates.add(r.getLong(1));
+                }
+            }
+            if (candidates.isEmpty()) return List.of();
+            c.setAutoCommit(false);
+            List<Long> won = new ArrayList<>();
+            try (PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = 'delivering', lease_owner = ?, "
+                    + "lease_until = ?, next_attempt_at = ? WHERE id = ? AND next_attempt_at <= ? AND state IN " + ACTIVE_STATES)) {
+                for (long id : candidates) {
+                    u.setString(1, owner);
+                    u.setLong(2, until);
+                    u.setLong(3, until);
+                    u.setLong(4, id);
+                    u.setLong(5, nowMs);
+                    if (u.executeUpdate() == 1) won.add(id);
+                }
+            }
+            c.commit();
+            return load(c, won);
+        }
+    }
+
+    private static List<Leased> load(Connection c, List<Long> ids) throws SQLException {
+        List<Leased> out = new ArrayList<>(ids.size());
+        try (PreparedStatement s = c.prepareStatement("SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
+                + "r.notify, r.attempts, m.received_at, r.delay_notified_at FROM recipient r JOIN message m ON m.id = r.message_id "
+                + "WHERE r.id = ?")) {
+            for (long id : ids) {
+                s.setLong(1, id);
+                try (ResultSet r = s.executeQuery()) {
+                    if (!r.next()) continue;
+                    long delay = r.getLong(10);
+                    Instant delayNotified = r.wasNull() ? null : Instant.ofEpochMilli(delay);
+                    out.add(new Leased(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5),
+                            r.getString(6), r.getString(7), r.getInt(8), Instant.ofEpochMilli(r.getLong(9)), delayNotified));
+                }
+            }
+        }
+        return out;
+    }
+
+    public MessageForDelivery content(long messageId) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT m.queue_id, m.sender, m.envid, m.ret, m.body_type, m.is_dsn, "
+                     + "b.content FROM message m JOIN message_body b ON b.message_id = m.id WHERE m.id = ?")) {
+            s.setLong(1, messageId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) throw new SQLException("message " + messageId + " is not in the queue");
+                return new MessageForDelivery(messageId, r.getString(1), r.getString(2), r.getString(3), r.getString(4),
+                        r.getString(5), r.getBoolean(6), r.getBytes(7));
+            }
+        }
+    }
+
+    /**
+     * Records one try of each recipient (an attempt row, the recipient's new state and last
+     * reply) in one transaction, releases their leases, and drops every message among them
+     * whose recipients are now all final.
+     */
+    public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
+        if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
+        try (Connection c = db.connection()) {
+            c.setAutoCommit(false);
+            try (PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
+                    + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                 PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
+                         + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
+                         + "last_text = ?, last_host = ?, last_stage = ?, category = ?, final_at = ?, "
+                         + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ?")) {
+                for (int i = 0; i < recipients.size(); i++) {
+                    Leased r = recipients.get(i);
+                    Attempt t = attempts.get(i);
+                    long at = t.at().toEpochMilli();
+                    a.setLong(1, r.recipientId());
+                    a.setLong(2, at);
+                    a.setString(3, t.remoteHost());
+                    a.setString(4, t.remoteIp());
+                    a.setString(5, t.stage());
+                    setInt(a, 6, t.code());
+                    a.setString(7, t.status());
+                    a.setString(8, clip(t.text()));
+                    a.setString(9, t.verdict());
+                    a.setString(10, t.category());
+                    setLong(a, 11, t.nextAttempt() == null ? null : t.nextAttempt().toEpochMilli() - at);
+                    a.addBatch();
+
+                    u.setString(1, t.state().dbName());
+                    setLong(u, 2, t.nextAttempt() == null ? null : t.nextAttempt().toEpochMilli());
+                    setInt(u, 3, t.code());
+                    u.setString(4, t.status());
+                    u.setString(5, clip(t.text()));
+                    u.setString(6, t.remoteHost());
+                    u.setString(7, t.stage());
+                    u.setString(8, t.category());
+                    setLong(u, 9, t.state().isFinal() ? at : null);
+                    setLong(u, 10, t.markDelayNotified() ? at : null);
+                    u.setLong(11, r.recipientId());
+                    u.addBatch();
+                }
+                a.executeBatch();
+                u.executeBatch();
+                for (long messageId : recipients.stream().map(Leased::messageId).distinct().toList()) {
+                    dropIfAllFinal(c, messageId);
+                }
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    /** Puts leased recipients back untried (their destination is busy or paused), due at {@code dueAt}. */
+    public void release(List<Leased> recipients, Instant dueAt) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = CASE WHEN attempts = 0 THEN 'queued' "
+                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?")) {
+            c.setAutoCommit(false);
+            for (Leased r : recipients) {
+                u.setLong(1, dueAt.toEpochMilli());
+                u.setLong(2, r.recipientId());
+                u.addBatch();
+            }
+            u.executeBatch();
+            c.commit();
+        }
+    }
+
+    /** When the next recipient falls due, if any is waiting. Uses the due index: no scan. */
+    public Optional<Instant> nextDue() throws SQLException {
+        try (Connection c = db.connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT MIN(next_attempt_at) FROM recipient")) {
+            r.next();
+            long v = r.getLong(1);
+            return r.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+        }
+    }
+
+    private static void dropIfAllFinal(Connection c, long messageId) throws SQLException {
+        try (PreparedStatement d = c.prepareStatement("DELETE FROM message WHERE id = ? AND NOT EXISTS "
+                + "(SELECT 1 FROM recipient WHERE message_id = ? AND state NOT IN ('delivered','failed','expired'))")) {
+            d.setLong(1, messageId);
+            d.setLong(2, messageId);
+            d.executeUpdate();
+        }
+    }
+
+    private static String clip(String text) {
+        return text == null || text.length() <= 4000 ? text : text.substring(0, 3997) + "...";
+    }
+
+    private static void setInt(PreparedStatement s, int i, Integer v) throws SQLException {
+        if (v == null) s.setNull(i, Types.INTEGER);
+        else s.setInt(i, v);
+    }
+
+    private static void setLong(PreparedStatement s, int i, Long v) throws SQLException {
+        if (v == null) s.setNull(i, Types.BIGINT);
+        else s.setLong(i, v);
+    }
+}

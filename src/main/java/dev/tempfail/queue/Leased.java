@@ -1,0 +1,10 @@
+package dev.tempfail.queue;
+
+import java.time.Instant;
+
+/**
+ * A recipient that a delivery worker holds the lease on, with what delivery needs to know
+ * about it and its message (never the message bytes: {@link DeliveryQueue#content} loads those).
+ */
+public record Leased(long recipientId, long messageId, String queueId, String address, String domain,
+                     String orcpt, String notifyOn, int attempts, Instant receivedAt, Instant delayNotifiedAt) {}

@@ -1,0 +1,126 @@
+package dev.tempfail.queue;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DeliveryQueueTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+    private static final Duration LEASE = Duration.ofMinutes(10);
+
+    @TempDir Path dir;
+    private Database db;
+    private DeliveryQueue queue;
+    private QueueStore store;
+
+    @BeforeEach
+    void open() {
+        db = Database.open(dir, 4);
+        queue = new DeliveryQueue(db);
+        store = new QueueStore(db, new Wakeup());
+    }
+
+    @AfterEach
+    void close() {
+        db.close();
+    }
+
+    private String enqueue(Instant at, String... recipients) throws Exception {
+        String id = QueueIds.next(Clock.fixed(at, ZoneOffset.UTC));
+        store.enqueue(new NewMessage(id, "s@example.org",
+                java.util.Arrays.stream(recipients).map(r -> new NewMessage.NewRecipient(r, null, null)).toList(),
+                "Subject: t\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII), at, null, null, null, false, "127.0.0.1", "h", false));
+        return id;
+    }
+
+    private static Attempt deferred(Instant at, Instant next) {
+        return new Attempt(at, "mx.example.com", "127.0.0.1", "rcpt", 451, "4.7.1", "4.7.1 Greylisted", "transient",
+                "greylisted", RecipientState.DEFERRED, next, false);
+    }
+
+    private static Attempt delivered(Instant at) {
+        return new Attempt(at, "mx.example.com", "127.0.0.1", "data", 250, "2.0.0", "2.0.0 Ok", "delivered",
+                null, RecipientState.DELIVERED, null, false);
+    }
+
+    @Test
+    void leasesDueRecipientsOldestFirstAndNotTwice() throws Exception {
+        enqueue(T0.plusSeconds(2), "late@example.com");
+        enqueue(T0, "early@example.com");
+        assertEquals(List.of(), queue.lease("w", T0.minusSeconds(1), LEASE, 10), "nothing is due before its time");
+
+        List<Leased> first = queue.lease("w", T0.plusSeconds(5), LEASE, 1);
+        assertEquals(List.of("early@example.com"), first.stream().map(Leased::address).toList());
+        List<Leased> second = queue.lease("w", T0.plusSeconds(5), LEASE, 10);
+        assertEquals(List.of("late@example.com"), second.stream().map(Leased::address).toList());
+        assertEquals(List.of(), queue.lease("other", T0.plusSeconds(5), LEASE, 10), "leased recipients are not handed out again");
+    }
+
+    @Test
+    void aDeadWorkersLeaseExpiresAndTheRecipientIsDueAgain() throws Exception {
+        enqueue(T0, "r@example.com");
+        assertEquals(1, queue.lease("crashed", T0, LEASE, 10).size());
+        assertEquals(T0.plus(LEASE), queue.nextDue().orElseThrow());
+        assertEquals(0, queue.lease("next", T0.plus(LEASE).minusMillis(1), LEASE, 10).size());
+        List<Leased> again = queue.lease("next", T0.plus(LEASE), LEASE, 10);
+        assertEquals(1, again.size());
+        assertEquals(0, again.get(0).attempts());
+    }
+
+    @Test
+    void recordKeepsEachTryAndDropsTheMessageWhenAllAreFinal() throws Exception {
+        String queueId = enqueue(T0, "a@example.com", "b@example.com");
+        List<Leased> leased = queue.lease("w", T0, LEASE, 10);
+        Instant t1 = T0.plusSeconds(1);
+        queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))));
+
+        QueueView.Message m = new QueueReader(db).show(queueId).orElseThrow();
+        assertEquals("delivered", m.recipients().get(0).state());
+        QueueView.Recipient b = m.recipients().get(1);
+        assertEquals("deferred", b.state());
+        assertEquals(1, b.attempts());
+        assertEquals(t1.plus(Duration.ofMinutes(6)).toString(), b.nextAttemptAt());
+        assertEquals(451, b.lastReply().code());
+        assertEquals("4.7.1 Greylisted", b.lastReply().text());
+        assertEquals("greylisted", b.category());
+
+        assertEquals(List.of(), queue.lease("w", t1.plus(Duration.ofMinutes(5)), LEASE, 10));
+        List<Leased> retry = queue.lease("w", t1.plus(Duration.ofMinutes(6)), LEASE, 10);
+        assertEquals(List.of("b@example.com"), retry.stream().map(Leased::address).toList());
+        assertEquals(1, retry.get(0).attempts());
+        queue.record(retry, List.of(delivered(t1.plus(Duration.ofMinutes(6)))));
+
+        assertTrue(new QueueReader(db).show(queueId).isEmpty(), "a message whose recipients are all final leaves the queue");
+        try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery(
+                "SELECT (SELECT COUNT(*) FROM recipient) + (SELECT COUNT(*) FROM attempt) + (SELECT COUNT(*) FROM message_body)")) {
+            r.next();
+            assertEquals(0, r.getInt(1));
+        }
+    }
+
+    @Test
+    void releasePutsWorkBackUntried() throws Exception {
+        enqueue(T0, "r@example.com");
+        List<Leased> leased = queue.lease("w", T0, LEASE, 10);
+        assertEquals("delivering", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
+        queue.release(leased, T0.plusSeconds(30));
+        assertEquals("queued", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
+        assertEquals(T0.plusSeconds(30), queue.nextDue().orElseThrow());
+        Leased again = queue.lease("w", T0.plusSeconds(30), LEASE, 10).get(0);
+        assertEquals(0, again.attempts(), "a release is not an attempt");
+    }
+}
