@@ -73,10 +73,6 @@ final class Dns {
         return timeout;
     }
 
-    List<InetSocketAddress> servers() {
-        return servers;
-    }
-
     /** Asks for {@code type} records of the absolute name {@code name}; the future never fails. */
     CompletableFuture<Answer> query(Name name, int type) {
         if (servers.isEmpty()) return CompletableFuture.completedFuture(new Answer.Failed("no DNS servers configured"));
