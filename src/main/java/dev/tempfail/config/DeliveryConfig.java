@@ -1,19 +1,48 @@
 package dev.tempfail.config;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-/** Outbound delivery: where mail goes and how many connections carry it. */
+/**
+ * Outbound delivery: where mail goes and how many connections carry it.
+ *
+ * @param dnsServers     resolvers to ask (IP addresses with a port); empty = the system's
+ * @param dnsTimeout     how long one DNS question may take, all servers and retries included
+ * @param mxAddressLimit how many addresses of a destination are tried in one delivery attempt
+ *                       (Postfix's {@code smtp_mx_address_limit})
+ * @param mxPort         the port for MX, implicit-MX and address-literal deliveries (25; tests change it)
+ */
 public record DeliveryConfig(Optional<HostPort> smarthost, Map<String, HostPort> routes, int workers,
-                             int perDestination, List<HostPort> dnsServers) {
+                             int perDestination, List<HostPort> dnsServers, Duration dnsTimeout,
+                             int mxAddressLimit, int mxPort) {
 
     static DeliveryConfig from(Settings s) {
+        List<HostPort> dnsServers = s.list("delivery.dns_servers", v -> HostPort.parse(v, 53));
+        for (HostPort server : dnsServers) {
+            if (!isIpLiteral(server.host())) {
+                throw s.error("delivery.dns_servers", "must be IP addresses (a resolver is not found by name), got '"
+                        + server.host() + "'");
+            }
+        }
+        Duration dnsTimeout = s.duration("delivery.dns_timeout");
+        if (dnsTimeout.toMillis() < 100 || dnsTimeout.toSeconds() > 60) {
+            throw s.error("delivery.dns_timeout", "must be between 100ms and 60s, got " + dnsTimeout);
+        }
         return new DeliveryConfig(
                 s.optionalHostPort("delivery.smarthost", 25),
                 s.map("delivery.routes", v -> HostPort.parse(v, 25)),
                 s.integer("delivery.workers", 1, 10_000),
                 s.integer("delivery.per_destination", 1, 10_000),
-                s.list("delivery.dns_servers", v -> HostPort.parse(v, 53)));
+                dnsServers,
+                dnsTimeout,
+                s.integer("delivery.mx_address_limit", 1, 100),
+                s.integer("delivery.mx_port", 1, 65535));
+    }
+
+    /** An IPv4 dotted quad or an IPv6 address, as opposed to a host name. */
+    static boolean isIpLiteral(String host) {
+        return host.matches("[0-9]{1,3}(\\.[0-9]{1,3}){3}") || (host.indexOf(':') >= 0 && host.matches("[0-9A-Fa-f:.]+"));
     }
 }

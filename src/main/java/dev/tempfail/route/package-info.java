@@ -1,0 +1,15 @@
+/**
+ * Where a domain's mail goes. {@link dev.tempfail.route.Router#route(String)} answers, for one
+ * recipient domain, either the list of addresses to try in order, or why there are none — a
+ * temporary failure (try again later) or a permanent one (bounce now), each with an RFC 3463
+ * status code.
+ *
+ * <p>Checked in order: {@code delivery.routes} (exact domain, then the longest parent domain),
+ * {@code delivery.smarthost}, then DNS: MX records (RFC 5321 §5.1), the domain's own A/AAAA
+ * records as an implicit MX, null MX (RFC 7505), address literals ({@code [192.0.2.1]}).
+ *
+ * <p>Pure logic apart from DNS questions, which go straight to the configured resolvers with
+ * dnsjava's {@code SimpleResolver}: no cache (the resolver has one), no search path, and a
+ * short, configured timeout. Nothing here keeps threads of its own.
+ */
+package dev.tempfail.route;
