@@ -43,7 +43,8 @@ CREATE TABLE recipient (
     last_text          VARCHAR(4000),
     last_host          VARCHAR(255),
     last_stage         VARCHAR(16),
-    category           VARCHAR(32),
+    category           VARCHAR(32),                  -- category of the last failure
+    streak             INT           NOT NULL DEFAULT 0, -- temporary failures of that category in a row
     delay_notified_at  BIGINT,
     final_at           BIGINT
 );
@@ -72,9 +73,10 @@ CREATE INDEX attempt_recipient ON attempt (recipient_id);
 -- Throttle state per destination (MX host or next hop), so it survives restarts.
 CREATE TABLE destination (
     name             VARCHAR(255)  NOT NULL PRIMARY KEY,
-    suspended_until  BIGINT,
+    suspended_until  BIGINT,                         -- send nothing before this
     reason           VARCHAR(1000),
-    max_per_hour     INT,
-    max_connections  INT,
+    max_per_hour     INT,                            -- NULL = no cap
+    max_connections  INT,                            -- NULL = delivery.per_destination
+    next_send_at     BIGINT,                         -- with max_per_hour: the earliest next transaction
     updated_at       BIGINT        NOT NULL
 );

@@ -9,10 +9,13 @@ import java.time.Instant;
  * @param state       the recipient's new state: deferred, delivered, failed or expired
  * @param nextAttempt when to try again (deferred only), else null
  * @param verdict     delivered, transient or permanent
+ * @param category    why it failed (the reply category); null when delivered
+ * @param streak      temporary failures of this category in a row, this one included (0 when not temporary)
+ * @param markDelayNotified the sender is being sent a delay notice about this recipient now
  */
 public record Attempt(Instant at, String remoteHost, String remoteIp, String stage, Integer code, String status,
-                      String text, String verdict, String category, RecipientState state, Instant nextAttempt,
-                      boolean markDelayNotified) {
+                      String text, String verdict, String category, int streak, RecipientState state,
+                      Instant nextAttempt, boolean markDelayNotified) {
 
     public Attempt {
         if ((state == RecipientState.DEFERRED) != (nextAttempt != null)) {

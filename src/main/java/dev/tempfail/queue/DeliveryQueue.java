@@ -65,16 +65,17 @@ public final class DeliveryQueue {
     private static List<Leased> load(Connection c, List<Long> ids) throws SQLException {
         List<Leased> out = new ArrayList<>(ids.size());
         try (PreparedStatement s = c.prepareStatement("SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
-                + "r.notify, r.attempts, m.received_at, r.delay_notified_at FROM recipient r JOIN message m ON m.id = r.message_id "
+                + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r JOIN message m ON m.id = r.message_id "
                 + "WHERE r.id = ?")) {
             for (long id : ids) {
                 s.setLong(1, id);
                 try (ResultSet r = s.executeQuery()) {
                     if (!r.next()) continue;
-                    long delay = r.getLong(10);
+                    long delay = r.getLong(12);
                     Instant delayNotified = r.wasNull() ? null : Instant.ofEpochMilli(delay);
                     out.add(new Leased(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5),
-                            r.getString(6), r.getString(7), r.getInt(8), Instant.ofEpochMilli(r.getLong(9)), delayNotified));
+                            r.getString(6), r.getString(7), r.getInt(8), r.getString(9), r.getInt(10),
+                            Instant.ofEpochMilli(r.getLong(11)), delayNotified));
                 }
             }
         }
@@ -107,7 +108,7 @@ public final class DeliveryQueue {
                     + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
                          + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
-                         + "last_text = ?, last_host = ?, last_stage = ?, category = ?, final_at = ?, "
+                         + "last_text = ?, last_host = ?, last_stage = ?, category = ?, streak = ?, final_at = ?, "
                          + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ?")) {
                 for (int i = 0; i < recipients.size(); i++) {
                     Leased r = recipients.get(i);
@@ -134,9 +135,10 @@ public final class DeliveryQueue {
                     u.setString(6, t.remoteHost());
                     u.setString(7, t.stage());
                     u.setString(8, t.category());
-                    setLong(u, 9, t.state().isFinal() ? at : null);
-                    setLong(u, 10, t.markDelayNotified() ? at : null);
-                    u.setLong(11, r.recipientId());
+                    u.setInt(9, t.streak());
+                    setLong(u, 10, t.state().isFinal() ? at : null);
+                    setLong(u, 11, t.markDelayNotified() ? at : null);
+                    u.setLong(12, r.recipientId());
                     u.addBatch();
                 }
                 a.executeBatch();

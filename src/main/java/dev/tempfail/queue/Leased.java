@@ -4,7 +4,9 @@ import java.time.Instant;
 
 /**
  * A recipient that a delivery worker holds the lease on, with what delivery needs to know
- * about it and its message (never the message bytes: {@link DeliveryQueue#content} loads those).
+ * about it and its message (with the retry history the policy needs: the category of its
+ * last temporary failure and how many of those came in a row) (never the message bytes: {@link DeliveryQueue#content} loads those).
  */
 public record Leased(long recipientId, long messageId, String queueId, String address, String domain,
-                     String orcpt, String notifyOn, int attempts, Instant receivedAt, Instant delayNotifiedAt) {}
+                     String orcpt, String notifyOn, int attempts, String category, int streak,
+                     Instant receivedAt, Instant delayNotifiedAt) {}

@@ -49,12 +49,12 @@ class DeliveryQueueTest {
 
     private static Attempt deferred(Instant at, Instant next) {
         return new Attempt(at, "mx.example.com", "127.0.0.1", "rcpt", 451, "4.7.1", "4.7.1 Greylisted", "transient",
-                "greylisted", RecipientState.DEFERRED, next, false);
+                "greylisted", 1, RecipientState.DEFERRED, next, false);
     }
 
     private static Attempt delivered(Instant at) {
         return new Attempt(at, "mx.example.com", "127.0.0.1", "data", 250, "2.0.0", "2.0.0 Ok", "delivered",
-                null, RecipientState.DELIVERED, null, false);
+                null, 0, RecipientState.DELIVERED, null, false);
     }
 
     @Test
@@ -102,6 +102,8 @@ class DeliveryQueueTest {
         List<Leased> retry = queue.lease("w", t1.plus(Duration.ofMinutes(6)), LEASE, 10);
         assertEquals(List.of("b@example.com"), retry.stream().map(Leased::address).toList());
         assertEquals(1, retry.get(0).attempts());
+        assertEquals("greylisted", retry.get(0).category());
+        assertEquals(1, retry.get(0).streak());
         queue.record(retry, List.of(delivered(t1.plus(Duration.ofMinutes(6)))));
 
         assertTrue(new QueueReader(db).show(queueId).isEmpty(), "a message whose recipients are all final leaves the queue");
