@@ -61,6 +61,9 @@ public final class ReplyClassifier {
         String status = sent != null ? cls + sent.substring(1) : rcpt552 ? "4.2.2" : cls + ".0.0";
         String text = reply.text();
         WaitHint hint = WaitHint.parse(text);
+        String aside = rcpt552 ? "552 to RCPT taken as 452 (RFC 5321 4.5.3.1.10)"
+                : sent != null && sent.charAt(0) != cls ? "enhanced code " + sent + " disagrees with " + code + "; the basic code decides"
+                : null;
 
         if (code < 400 || code >= 600) {
             return new Classification(outcome, Category.PROTOCOL, status, hint.duration(), hint.perHour(), "unexpected code",
@@ -70,13 +73,18 @@ public final class ReplyClassifier {
             if (rule.matches(stage, code, sent, text, host)) {
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
-                return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(), rule.note(),
-                        split, stage, reply);
+                return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),
+                        join(rule.note(), aside), split, stage, reply);
             }
         }
         Rfc3463.Fallback f = Rfc3463.categorize(status);
-        return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(), f.note(),
-                f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
+        return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
+                join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
+    }
+
+    private static String join(String note, String aside) {
+        if (aside == null) return note;
+        return note == null ? aside : note + "; " + aside;
     }
 
     /** The enhanced status code the server sent, wherever it put it; null if none. */

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * @param stages         the stages it applies at; empty = any
  * @param codes          basic codes ({@code 451}, {@code 45x}, {@code 4xx}); empty = any
  * @param statuses       enhanced codes as the server sent them, {@code *} standing for any digits
- *                       ({@code 5.1.*}, {@code *.7.26}); empty = any
+ *                       ({@code 5.1.*}, {@code *.7.26}), or {@code none} for a reply without one; empty = any
  * @param text           searched for in the reply text, case-insensitive; null = any
  * @param host           searched for in the remote host name, case-insensitive; null = any
  *                       (a rule with a host never matches when the host is unknown)
@@ -43,9 +43,8 @@ public record ReplyRule(String name, String source, Set<Stage> stages, List<Patt
     boolean matches(Stage stage, int code, String status, String text, String host) {
         if (!stages.isEmpty() && !stages.contains(stage)) return false;
         if (!codes.isEmpty() && codes.stream().noneMatch(p -> p.matcher(Integer.toString(code)).matches())) return false;
-        if (!statuses.isEmpty() && (status == null || statuses.stream().noneMatch(p -> p.matcher(status).matches()))) {
-            return false;
-        }
+        String sent = status == null ? "" : status; // "status: none" compiles to a pattern matching ""
+        if (!statuses.isEmpty() && statuses.stream().noneMatch(p -> p.matcher(sent).matches())) return false;
         if (this.host != null && (host == null || !this.host.matcher(host).find())) return false;
         return this.text == null || this.text.matcher(text).find();
     }

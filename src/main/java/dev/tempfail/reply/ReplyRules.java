@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
  *   - name: greylisting            # required, unique in the file
  *     stage: [rcpt, data]          # optional: one stage or a list
  *     code: 4xx                    # optional: 451, 45x, 4xx, or a list
- *     status: "4.7.*"              # optional: the enhanced code as sent, * = any digits; or a list
+ *     status: "4.7.*"              # optional: the enhanced code as sent, * = any digits, none = no code; or a list
  *     text: 'gr[ae]y-?list'        # optional: regex searched in the reply text, case-insensitive
  *     host: '\.example\.net$'      # optional: regex searched in the remote host name
  *     category: greylisted         # required
@@ -250,8 +250,9 @@ public final class ReplyRules {
     }
 
     private static Pattern status(String s) {
+        if (s.equalsIgnoreCase("none")) return Pattern.compile("");
         if (!STATUS.matcher(s).matches()) {
-            throw new IllegalArgumentException("status: '" + s + "' is not an enhanced status code like 5.1.1, 4.7.* or *.2.2");
+            throw new IllegalArgumentException("status: '" + s + "' is not an enhanced status code like 5.1.1, 4.7.* or *.2.2 (or none)");
         }
         String regex = s.toLowerCase(Locale.ROOT).replace(".", "\\.").replace("*", "[0-9]*").replace("x", "[0-9]");
         return Pattern.compile(regex);
