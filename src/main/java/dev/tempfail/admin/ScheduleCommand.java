@@ -24,6 +24,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 
 /**
@@ -94,7 +95,7 @@ public final class ScheduleCommand implements Callable<Integer> {
             return 2;
         }
         long used = seed != null ? seed : new Random().nextLong();
-        RetryPolicy policy = new RetryPolicy(cfg.retry(), new Random(used));
+        RetryPolicy policy = new RetryPolicy(cfg.retry(), new SplittableRandom(used));
         List<RetryTimeline.Attempt> timeline = RetryTimeline.simulate(classifier, policy, s, host, parsed, ARRIVAL);
         Output out = output(used, cfg.retry().lifetime(), cfg.retry().delayWarning(), timeline);
         if (json) {
