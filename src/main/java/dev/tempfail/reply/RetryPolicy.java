@@ -41,7 +41,8 @@ public final class RetryPolicy {
     private final RandomGenerator random;
 
     /**
-     * @param random the source of jitter; pass a seeded {@link java.util.Random} to replay decisions
+     * @param random the source of jitter. A policy shared by several threads needs a thread-safe
+     *               one ({@link java.util.Random}); tests pass a seeded generator to replay decisions.
      */
     public RetryPolicy(RetryConfig config, RandomGenerator random) {
         this.lifetime = config.lifetime();

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
 public record WaitHint(Duration duration, int perHour) {
     static final WaitHint NONE = new WaitHint(null, 0);
 
-    private static final String UNIT = "(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h)";
+    private static final String UNIT = "(seconds?|secs?|s|minutes?|mins?|m|hours?|hrs?|h|days?|d)";
     /** A retry word, then (within a few words, crossing no number or sentence end) a number and a unit. */
     private static final Pattern AFTER = Pattern.compile(
             "\\b(?:re-?try|try|come back|wait|resend|send|greylisted|deferred|delayed|blocked)\\b[^.;,()\\d]{0,30}?"
@@ -56,6 +56,7 @@ public record WaitHint(Duration duration, int perHour) {
 
     private static Duration amount(long n, String unit) {
         return switch (unit.toLowerCase(Locale.ROOT).charAt(0)) {
+            case 'd' -> Duration.ofDays(n);
             case 'h' -> Duration.ofHours(n);
             case 'm' -> Duration.ofMinutes(n);
             default -> Duration.ofSeconds(n);

@@ -15,6 +15,7 @@ class WaitHintTest {
             "450 4.7.1 Recipient address rejected: Greylisted for 300 seconds (see http://x/help) | 300 | 0",
             "451 4.7.1 Greylisting in action, please come back in 00:05:00   | 300   | 0",
             "421 4.7.0 Try again in 2 hours                                  | 7200  | 0",
+            "554 5.7.1 IP blocked for 1 day                                  | 86400 | 0",
             "451 Deferred for 90s                                            | 90    | 0",
             "421 4.7.0 Too many connections, wait 60 seconds                 | 60    | 0",
             "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h) | 1800 | 2",
