@@ -1,6 +1,8 @@
 package dev.tempfail;
 
+import dev.tempfail.admin.ClassifyCommand;
 import dev.tempfail.admin.QueueCommand;
+import dev.tempfail.admin.ScheduleCommand;
 import dev.tempfail.admin.ServeCommand;
 import dev.tempfail.config.ConfigException;
 import picocli.CommandLine;
@@ -11,7 +13,7 @@ import picocli.CommandLine.Spec;
 /** The {@code tempfail} command: one entry point, a subcommand per job. */
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
-        subcommands = {ServeCommand.class, QueueCommand.class})
+        subcommands = {ServeCommand.class, QueueCommand.class, ClassifyCommand.class, ScheduleCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration error (as for a usage error). */
     public static final int CONFIG_ERROR = 2;

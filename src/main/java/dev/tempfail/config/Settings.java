@@ -90,9 +90,16 @@ public final class Settings {
 
     /** A duration: {@code 30s}, {@code 5m}, {@code 4h}, {@code 3d}, {@code 250ms}; a bare number is seconds. */
     public Duration duration(String key) {
-        String t = text(key);
+        return parse(key, text(key), Settings::parseDuration);
+    }
+
+    /** Parses a duration as {@link #duration} does; the message of the exception says what is wrong. */
+    public static Duration parseDuration(String text) {
+        String t = text.trim();
         Matcher m = DURATION.matcher(t);
-        if (!m.matches()) throw error(key, "must be a duration like 30s, 5m, 4h or 3d, got '" + t + "'");
+        if (!m.matches() || m.group(1).length() > 12) {
+            throw new IllegalArgumentException("must be a duration like 30s, 5m, 4h or 3d, got '" + t + "'");
+        }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "s" : m.group(2);
         return switch (unit) {
@@ -144,6 +151,16 @@ public final class Settings {
             out.put(e.getKey().toLowerCase(Locale.ROOT), parse(key + "." + e.getKey(), e.getValue().asText(), parser));
         }
         return Map.copyOf(out);
+    }
+
+    /** The keys of a mapping, in file order (empty if the value is null). */
+    public List<String> keys(String key) {
+        JsonNode n = node(key);
+        if (n == null || n.isNull()) return List.of();
+        if (!n.isObject()) throw error(key, "must be a mapping of key: value");
+        List<String> out = new ArrayList<>();
+        n.fieldNames().forEachRemaining(out::add);
+        return List.copyOf(out);
     }
 
     private <T> T parse(String key, String text, Function<String, T> parser) {

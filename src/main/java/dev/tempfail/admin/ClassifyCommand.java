@@ -1,0 +1,74 @@
+package dev.tempfail.admin;
+
+import com.fasterxml.jackson.annotation.JsonPropertyOrder;
+import dev.tempfail.config.ConfigException;
+import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.reply.Classification;
+import dev.tempfail.reply.ReplyClassifier;
+import dev.tempfail.reply.ReplyRules;
+import dev.tempfail.smtp.SmtpReply;
+import dev.tempfail.smtp.Stage;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+import java.util.concurrent.Callable;
+
+/**
+ * {@code tempfail classify [--stage S] [--host H] 'REPLY'}: what the relay makes of one reply,
+ * as one JSON object. Uses the rules the configuration names, then the shipped ones.
+ */
+@Command(name = "classify", mixinStandardHelpOptions = true,
+        description = {"Say what an SMTP reply means, as the relay would: one JSON object with the outcome,",
+                "category, status to report, the wait the reply asks for, and the rule that decided."})
+public final class ClassifyCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+    @Mixin ConfigOption config;
+
+    @Option(names = "--stage", paramLabel = "STAGE", defaultValue = "rcpt",
+            description = "the command the reply answered: dns, connect, ehlo, starttls, mail, rcpt, data (default ${DEFAULT-VALUE})")
+    String stage;
+
+    @Option(names = "--host", paramLabel = "HOST", description = "the remote host's name, for rules with host:")
+    String host;
+
+    @Parameters(paramLabel = "REPLY", description = "the reply, e.g. '451 4.7.1 Greylisted'; lines of a multi-line reply separated by newlines")
+    String reply;
+
+    /** The JSON form; nulls are left out. */
+    @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note"})
+    record Output(String outcome, String category, String status, Long waitS, Integer perHour, Boolean newTransaction,
+                String rule, String note) {
+        static Output of(Classification c) {
+            return new Output(c.outcome().label(), c.category() == null ? null : c.category().label(), c.status(),
+                    c.waitHint() == null ? null : c.waitHint().toSeconds(), c.perHour() == 0 ? null : c.perHour(),
+                    c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note());
+        }
+    }
+
+    @Override
+    public Integer call() {
+        Stage s;
+        SmtpReply r;
+        try {
+            s = ReplyArguments.stage(stage);
+            r = ReplyArguments.reply(reply);
+        } catch (IllegalArgumentException e) {
+            spec.commandLine().getErr().println("tempfail: " + e.getMessage());
+            return 2;
+        }
+        ReplyClassifier classifier;
+        try {
+            TempfailConfig cfg = config.load();
+            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry()));
+        } catch (ConfigException e) {
+            spec.commandLine().getErr().println("tempfail: " + e.getMessage());
+            return 2;
+        }
+        spec.commandLine().getOut().println(Json.write(Output.of(classifier.classify(s, r, host))));
+        return 0;
+    }
+}

@@ -1,0 +1,100 @@
+package dev.tempfail.reply;
+
+import dev.tempfail.smtp.SmtpReply;
+import dev.tempfail.smtp.Stage;
+
+import java.time.Duration;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Says what one SMTP reply means: delivered, transient or permanent, and why.
+ *
+ * <ul>
+ * <li>The basic code decides the outcome: 2xx delivered, 4xx transient, 5xx permanent. The one
+ *     exception is RFC 5321 section 4.5.3.1.10: a 552 to RCPT is taken as a 452 (transient,
+ *     reported as {@code 4.x.x}). An enhanced code of the other class ({@code 450 5.7.1}) never
+ *     changes the outcome; the reported status takes the class of the outcome ({@code 4.7.1}).
+ * <li>The category comes from the first rule that matches ({@link ReplyRules}); failing that,
+ *     from the enhanced code's subject and detail (RFC 3463); failing that, {@code unknown}.
+ * <li>A wait the reply asks for ("try again in 5 minutes", "(2/h)") is kept in the
+ *     classification; the retry policy never waits less.
+ * </ul>
+ *
+ * <p>The classifier only classifies: a 5xx greeting that means "try the next MX" is the SMTP
+ * client's business.
+ */
+public final class ReplyClassifier {
+    /** qmail and others put the enhanced code at the end: {@code ... by that name. (#5.1.1)}. */
+    private static final Pattern TRAILING_STATUS = Pattern.compile("\\(#([245])\\.(\\d{1,3})\\.(\\d{1,3})\\b[^)]*\\)");
+    /** Old Exchange writes {@code 550 #5.1.0 Address rejected}. */
+    private static final Pattern HASH_STATUS = Pattern.compile("^#([245])\\.(\\d{1,3})\\.(\\d{1,3})(?:\\s|$)");
+
+    private final ReplyRules rules;
+
+    public ReplyClassifier(ReplyRules rules) {
+        this.rules = Objects.requireNonNull(rules);
+    }
+
+    /** A classifier with the shipped rules alone. */
+    public static ReplyClassifier shipped() {
+        return new ReplyClassifier(ReplyRules.shipped());
+    }
+
+    /**
+     * @param stage the step of the transaction the reply answered
+     * @param reply the reply
+     * @param host  the remote host's name (for rules with {@code host:}); may be null
+     */
+    public Classification classify(Stage stage, SmtpReply reply, String host) {
+        Objects.requireNonNull(stage, "stage");
+        int code = reply.code();
+        String sent = sentStatus(reply);
+        if (code >= 200 && code < 300) {
+            String status = sent != null && sent.startsWith("2") ? sent : "2.0.0";
+            return new Classification(Outcome.DELIVERED, null, status, null, 0, "2xx", null, false, stage, reply);
+        }
+        boolean rcpt552 = stage == Stage.RCPT && code == 552;
+        Outcome outcome = code >= 500 && code < 600 && !rcpt552 ? Outcome.PERMANENT : Outcome.TRANSIENT;
+        char cls = outcome == Outcome.PERMANENT ? '5' : '4';
+        String status = sent != null ? cls + sent.substring(1) : rcpt552 ? "4.2.2" : cls + ".0.0";
+        String text = reply.text();
+        WaitHint hint = WaitHint.parse(text);
+        String aside = rcpt552 ? "552 to RCPT taken as 452 (RFC 5321 4.5.3.1.10)"
+                : sent != null && sent.charAt(0) != cls ? "enhanced code " + sent + " disagrees with " + code + "; the basic code decides"
+                : null;
+
+        if (code < 400 || code >= 600) {
+            return new Classification(outcome, Category.PROTOCOL, status, hint.duration(), hint.perHour(), "unexpected code",
+                    "a " + code + " reply was not expected at " + stage.label(), false, stage, reply);
+        }
+        for (ReplyRule rule : rules.rules()) {
+            if (rule.matches(stage, code, sent, text, host)) {
+                Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
+                boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
+                return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),
+                        join(rule.note(), aside), split, stage, reply);
+            }
+        }
+        Rfc3463.Fallback f = Rfc3463.categorize(status);
+        return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
+                join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
+    }
+
+    private static String join(String note, String aside) {
+        if (aside == null) return note;
+        return note == null ? aside : note + "; " + aside;
+    }
+
+    /** The enhanced status code the server sent, wherever it put it; null if none. */
+    static String sentStatus(SmtpReply reply) {
+        if (reply.enhancedStatus() != null) return reply.enhancedStatus();
+        if (!reply.lines().isEmpty()) {
+            Matcher h = HASH_STATUS.matcher(reply.lines().get(0));
+            if (h.find()) return h.group(1) + "." + h.group(2) + "." + h.group(3);
+        }
+        Matcher m = TRAILING_STATUS.matcher(reply.text());
+        return m.find() ? m.group(1) + "." + m.group(2) + "." + m.group(3) : null;
+    }
+}

@@ -1,0 +1,133 @@
+package dev.tempfail.reply;
+
+import dev.tempfail.config.RetryConfig;
+import dev.tempfail.config.RetryConfig.Backoff;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.random.RandomGenerator;
+
+/**
+ * Decides what happens to a recipient after a reply: delivered, failed, when to try again, or
+ * expired; whether the sender should now hear of the delay; and whether the destination as a
+ * whole should be paused or throttled.
+ *
+ * <p>Temporary failures wait by category ({@code retry.backoff} in {@code tempfail.yaml}): the
+ * listed waits for the 1st, 2nd, ... failure of that category in a row, then growing by the
+ * factor up to the maximum. Every wait is moved at random by up to {@code retry.jitter} percent
+ * either way, so that retries spread out instead of arriving together. A wait the reply asks for
+ * itself is never cut short; when it is the longer, the jitter only lengthens it.
+ *
+ * <p>No attempt is scheduled past the lifetime ({@code retry.lifetime}, counted from the
+ * message's arrival): when the next wait would overshoot it, the last attempt is placed at the
+ * end of the lifetime (even if the reply asked for a longer wait), and a recipient still failing
+ * temporarily then expires with {@code 4.4.7}. Likewise, while the delay warning is still due,
+ * an attempt is placed at the moment it falls due (unless that would cut a reply's own wait
+ * short), so the sender hears of the delay on time and only about recipients that are really
+ * still undelivered.
+ */
+public final class RetryPolicy {
+    /** The status of a recipient whose lifetime ran out (RFC 3463: delivery time expired). */
+    public static final String EXPIRED_STATUS = "4.4.7";
+
+    private final Duration lifetime;
+    private final Duration delayWarning;
+    private final double jitter;
+    private final Map<Category, Backoff> backoff = new EnumMap<>(Category.class);
+    private final RandomGenerator random;
+
+    /**
+     * @param random the source of jitter. A policy shared by several threads needs a thread-safe
+     *               one ({@link java.util.Random}); tests pass a seeded generator to replay decisions.
+     */
+    public RetryPolicy(RetryConfig config, RandomGenerator random) {
+        this.lifetime = config.lifetime();
+        this.delayWarning = config.delayWarning();
+        this.jitter = config.jitterPercent() / 100.0;
+        this.random = Objects.requireNonNull(random, "random");
+        for (Category c : Category.values()) {
+            Backoff b = config.backoff().get(c.label());
+            if (b == null) throw new IllegalArgumentException("retry.backoff has no entry for " + c.label());
+            backoff.put(c, b);
+        }
+    }
+
+    public Duration lifetime() {
+        return lifetime;
+    }
+
+    /**
+     * @param c   the classification of the latest reply for this recipient
+     * @param s   the recipient's state before that reply
+     * @param now when the reply came
+     */
+    public RetryDecision decide(Classification c, RetryState s, Instant now) {
+        if (c.isDelivered()) return new RetryDecision(new RetryDecision.Delivered(), false, Optional.empty(), s.after(c, false));
+        if (c.isPermanent()) {
+            return new RetryDecision(new RetryDecision.Failed(c.category(), c.status()), false, Optional.empty(), s.after(c, false));
+        }
+        Backoff b = backoff.get(c.category());
+        Optional<DestinationEffect> effect = effect(c, b, now);
+        Instant deadline = s.arrival().plus(lifetime);
+        if (!now.isBefore(deadline)) {
+            return new RetryDecision(new RetryDecision.Expired(c.category(), EXPIRED_STATUS), false, effect, s.after(c, false));
+        }
+        int run = s.after(c, false).streak();
+        boolean atOnce = c.newTransaction() && run == 1;
+        Instant at = atOnce ? now : now.plus(jittered(curve(b, c.newTransaction() ? run - 1 : run), c.waitHint()));
+
+        boolean warn = false;
+        if (!s.delayWarned() && positive(delayWarning) && delayWarning.compareTo(lifetime) < 0) {
+            Instant due = s.arrival().plus(delayWarning);
+            if (!now.isBefore(due)) {
+                warn = true;
+            } else if (at.isAfter(due) && (c.waitHint() == null || !now.plus(c.waitHint()).isAfter(due))) {
+                at = due;
+            }
+        }
+        if (at.isAfter(deadline)) at = deadline;
+        return new RetryDecision(new RetryDecision.RetryAt(at, Duration.between(now, at), atOnce), warn, effect,
+                s.after(c, warn));
+    }
+
+    /** The wait before jitter after the {@code run}-th failure of a category in a row (1-based). */
+    static Duration curve(Backoff b, int run) {
+        int i = Math.max(0, run - 1);
+        if (i < b.waits().size()) return b.waits().get(i);
+        double seconds = b.waits().get(b.waits().size() - 1).toSeconds() * Math.pow(b.factor(), i - b.waits().size() + 1);
+        return seconds >= b.max().toSeconds() ? b.max() : Duration.ofSeconds(Math.round(seconds));
+    }
+
+    /**
+     * {@code base} moved at random by up to the jitter either way, never shorter than {@code floor}
+     * (the reply's own wait; may be null). When the floor is the longer, it is moved up only.
+     */
+    private Duration jittered(Duration base, Duration floor) {
+        double u = random.nextDouble() * 2 - 1;
+        boolean hinted = floor != null && floor.compareTo(base) >= 0;
+        long center = Math.max(1, (hinted ? floor : base).toSeconds());
+        if (hinted) u = Math.abs(u);
+        long lo = (long) Math.ceil(center * (1 - jitter));
+        long hi = (long) Math.floor(center * (1 + jitter));
+        long w = Math.max(lo, Math.min(hi, Math.round(center * (1 + jitter * u))));
+        if (floor != null) w = Math.max(w, floor.toSeconds());
+        return Duration.ofSeconds(Math.max(1, w));
+    }
+
+    private static boolean positive(Duration d) {
+        return !d.isZero() && !d.isNegative();
+    }
+
+    private static Optional<DestinationEffect> effect(Classification c, Backoff b, Instant now) {
+        if (!c.concernsDestination()) return Optional.empty();
+        Duration pause = b.pause();
+        if (positive(pause) && c.waitHint() != null && c.waitHint().compareTo(pause) > 0) pause = c.waitHint();
+        if (!positive(pause) && b.connections() == 0 && c.perHour() == 0) return Optional.empty();
+        return Optional.of(new DestinationEffect(positive(pause) ? now.plus(pause) : null, b.connections(), c.perHour(),
+                c.category().label() + ": " + c.reply()));
+    }
+}

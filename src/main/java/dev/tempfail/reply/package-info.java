@@ -1,0 +1,19 @@
+/**
+ * What a reply means and when to try again: pure functions, no database, no threads, no clock
+ * of their own.
+ *
+ * <p>{@link dev.tempfail.reply.ReplyClassifier} turns one SMTP reply (with the stage it came at
+ * and the host that sent it) into a {@link dev.tempfail.reply.Classification}: delivered,
+ * transient or permanent, a {@link dev.tempfail.reply.Category}, the enhanced status code to
+ * report and any wait the reply asks for. The wording it recognises is data, in ordered rules
+ * ({@link dev.tempfail.reply.ReplyRules}: the user's file first, then the shipped
+ * {@code config/replies.yaml}); only the RFC 3463 fallbacks are code.
+ *
+ * <p>{@link dev.tempfail.reply.RetryPolicy} turns a classification and a recipient's
+ * {@link dev.tempfail.reply.RetryState} into a {@link dev.tempfail.reply.RetryDecision}: when to
+ * try again (backoff by category, jitter, lifetime), whether the sender should now be told of the
+ * delay, and how the destination as a whole should be treated (pause, fewer connections, a rate).
+ * The time comes in as an argument and randomness as an injected generator, so every decision
+ * can be replayed in a test.
+ */
+package dev.tempfail.reply;

@@ -1,0 +1,190 @@
+package dev.tempfail.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.tempfail.Main;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** {@code tempfail classify} and {@code tempfail schedule}, run in-process as a user would. */
+class ReplyCommandsTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir Path dir;
+
+    record Run(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    static Run run(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cli.setOut(new PrintWriter(out, true));
+        cli.setErr(new PrintWriter(err, true));
+        int code = cli.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void classifyPrintsOneJsonObject() throws Exception {
+        Run r = run("classify", "--stage", "data", "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h)");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1, r.out().strip().lines().count(), "one line: " + r.out());
+        JsonNode j = r.json();
+        assertEquals("transient", j.get("outcome").asText());
+        assertEquals("rate_limited", j.get("category").asText());
+        assertEquals("4.7.1", j.get("status").asText());
+        assertEquals(1800, j.get("wait_s").asLong());
+        assertEquals(2, j.get("per_hour").asInt());
+        assertEquals("rate-or-volume", j.get("rule").asText());
+        assertFalse(j.get("note").asText().isEmpty());
+    }
+
+    @Test
+    void classifyUsesTheStage() throws Exception {
+        JsonNode rcpt = run("classify", "--stage", "rcpt", "552 5.2.2 <example@icloud.com>: user is overquota").json();
+        assertEquals("transient", rcpt.get("outcome").asText());
+        assertEquals("4.2.2", rcpt.get("status").asText());
+        assertEquals("mailbox_full", rcpt.get("category").asText());
+        assertFalse(rcpt.has("wait_s"), "no hint, no wait_s");
+        JsonNode data = run("classify", "--stage", "data", "552 5.2.2 <example@icloud.com>: user is overquota").json();
+        assertEquals("permanent", data.get("outcome").asText());
+        assertEquals("5.2.2", data.get("status").asText());
+    }
+
+    @Test
+    void classifyReadsMultiLineRepliesAndTheHost() throws Exception {
+        JsonNode j = run("classify", "550-5.1.1 The email account that you tried to reach does not exist. Please try\n"
+                + "550 5.1.1 double-checking the recipient's email address for typos").json();
+        assertEquals("bad_mailbox", j.get("category").asText());
+        assertEquals("5.1.1", j.get("status").asText());
+        JsonNode ms = run("classify", "--stage", "connect", "--host", "example-com.mail.protection.outlook.com",
+                "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS800)").json();
+        assertEquals("microsoft-ip-throttling", ms.get("rule").asText());
+    }
+
+    @Test
+    void classifyWithUserRulesFromTheConfig() throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - {name: mine, text: 'try later', category: reputation, wait: 1h}\n");
+        Path cfg = dir.resolve("tempfail.yaml");
+        Files.writeString(cfg, "retry:\n  rules_file: " + rules + "\n");
+        JsonNode j = run("classify", "--config", cfg.toString(), "--stage", "connect", "452 try later").json();
+        assertEquals("mine", j.get("rule").asText());
+        assertEquals("reputation", j.get("category").asText());
+        assertEquals(3600, j.get("wait_s").asLong());
+    }
+
+    @Test
+    void configErrorsAreOneLineAndExit2() throws Exception {
+        Path cfg = dir.resolve("tempfail.yaml");
+        Files.writeString(cfg, "retry:\n  rules: nope\n");
+        Run bad = run("classify", "--config", cfg.toString(), "451 Try again later.");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().startsWith("tempfail: " + cfg + ": retry.rules: unknown key"), bad.err());
+        assertFalse(bad.err().contains("\tat "), "no stack trace: " + bad.err());
+        assertEquals("", bad.out());
+
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, "rules:\n  - {name: broken, text: '(', category: policy}\n");
+        Files.writeString(cfg, "retry:\n  rules_file: " + rules + "\n");
+        Run badRule = run("schedule", "--config", cfg.toString(), "--reply", "451 Try again later.");
+        assertEquals(2, badRule.code());
+        assertTrue(badRule.err().startsWith("tempfail: " + rules + ": rule #1 'broken': text: "), badRule.err());
+        assertFalse(badRule.err().contains("\tat "));
+    }
+
+    @Test
+    void badArgumentsExit2() {
+        Run stage = run("classify", "--stage", "helo", "451 Try again later.");
+        assertEquals(2, stage.code());
+        assertTrue(stage.err().contains("unknown stage 'helo'"), stage.err());
+        Run reply = run("classify", "try again later");
+        assertEquals(2, reply.code());
+        assertTrue(reply.err().startsWith("tempfail: not an SMTP reply"), reply.err());
+    }
+
+    @Test
+    void scheduleGreylistingThenDelivery() throws Exception {
+        String grey = "451 4.7.1 Greylisted, try again after some time.";
+        JsonNode j = run("schedule", "--seed", "7", "--json", "--reply", grey, "--reply", grey, "--reply", "250 2.1.5 Ok").json();
+        JsonNode attempts = j.get("attempts");
+        assertEquals(3, attempts.size());
+        assertEquals(0, attempts.get(0).get("at_s").asLong());
+        assertEquals("+0s", attempts.get(0).get("at").asText());
+        long first = attempts.get(0).get("retry_in_s").asLong();
+        long second = attempts.get(1).get("retry_in_s").asLong();
+        assertTrue(first >= 306 && first <= 414, "6m +-15%: " + first);
+        assertTrue(second >= 765 && second <= 1035, "15m +-15%: " + second);
+        assertEquals(first, attempts.get(1).get("at_s").asLong());
+        assertEquals(first + second, attempts.get(2).get("at_s").asLong());
+        assertEquals("greylisted", attempts.get(0).get("category").asText());
+        assertEquals("delivered", j.get("result").get("outcome").asText());
+        assertEquals(3, j.get("result").get("attempts").asInt());
+        assertEquals(7, j.get("seed").asLong());
+        assertEquals(run("schedule", "--seed", "7", "--json", "--reply", grey, "--reply", grey, "--reply", "250 2.1.5 Ok").out(),
+                run("schedule", "--seed", "7", "--json", "--reply", grey, "--reply", grey, "--reply", "250 2.1.5 Ok").out(),
+                "the same seed gives the same timeline");
+    }
+
+    @Test
+    void scheduleUntilExpiry() throws Exception {
+        Run r = run("schedule", "--seed", "1", "--json", "--reply", "452 4.2.2 The email account that you tried to reach is over quota");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        JsonNode result = j.get("result");
+        assertEquals("expired", result.get("outcome").asText());
+        assertEquals("+72h", result.get("at").asText());
+        assertEquals(72 * 3600, result.get("at_s").asLong());
+        assertEquals("4.4.7", result.get("status").asText());
+        assertEquals("452 4.2.2 The email account that you tried to reach is over quota", result.get("last_reply").asText());
+        JsonNode attempts = j.get("attempts");
+        int warnings = 0;
+        for (JsonNode a : attempts) if (a.path("delay_warning").asBoolean(false)) warnings++;
+        assertEquals(1, warnings, "one delay warning");
+        JsonNode beforeLast = attempts.get(attempts.size() - 2);
+        assertEquals(72 * 3600, beforeLast.get("at_s").asLong() + beforeLast.get("retry_in_s").asLong());
+    }
+
+    @Test
+    void scheduleTextShowsThrottleAndFailure() {
+        Run r = run("schedule", "--seed", "3", "--reply",
+                "421 4.7.1 Messages to x deferred due to excessive volume. Try again later", "--reply", "550 5.1.1 user unknown");
+        assertEquals(0, r.code(), r.err());
+        String[] lines = r.out().strip().split("\n");
+        assertTrue(lines[0].startsWith("lifetime 72h, delay warning 4h, seed 3"), lines[0]);
+        assertTrue(lines[2].contains("transient rate_limited 4.7.1") && lines[2].contains("pause 15m, max 1 connection"), lines[2]);
+        assertTrue(lines[3].contains("permanent bad_mailbox 5.1.1"), lines[3]);
+        assertTrue(lines[lines.length - 1].matches("failed at \\+\\d+m(\\d+s)? \\(attempt 2\\): bad_mailbox 5.1.1"), lines[lines.length - 1]);
+    }
+
+    @Test
+    void scheduleAtOnceInANewTransaction() throws Exception {
+        JsonNode j = run("schedule", "--json", "--reply", "452 4.5.3 Error: too many recipients", "--reply", "250 2.1.5 Ok").json();
+        JsonNode first = j.get("attempts").get(0);
+        assertEquals(0, first.get("retry_in_s").asLong());
+        assertTrue(first.get("new_transaction").asBoolean());
+        assertEquals(0, j.get("result").get("at_s").asLong());
+    }
+
+    @Test
+    void offsetsAreShortAndExact() {
+        assertEquals("+0s", ReplyArguments.offset(java.time.Duration.ZERO));
+        assertEquals("+6m", ReplyArguments.offset(java.time.Duration.ofMinutes(6)));
+        assertEquals("+1h21m5s", ReplyArguments.offset(java.time.Duration.ofSeconds(4865)));
+        assertEquals("+72h", ReplyArguments.offset(java.time.Duration.ofHours(72)));
+    }
+}

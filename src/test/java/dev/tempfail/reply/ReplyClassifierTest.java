@@ -1,0 +1,159 @@
+package dev.tempfail.reply;
+
+import dev.tempfail.smtp.SmtpReply;
+import dev.tempfail.smtp.Stage;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReplyClassifierTest {
+    private final ReplyClassifier classifier = ReplyClassifier.shipped();
+
+    private Classification classify(Stage stage, String reply) {
+        return classifier.classify(stage, SmtpReply.parse(reply), null);
+    }
+
+    @Test
+    void basicCodeDecidesTheOutcome() {
+        Classification ok = classify(Stage.DATA, "250 2.0.0 Ok: queued as 4XYZ");
+        assertEquals(Outcome.DELIVERED, ok.outcome());
+        assertNull(ok.category());
+        assertEquals("2.0.0", ok.status());
+        assertEquals("2.0.0", classify(Stage.DATA, "250 Ok").status());
+        assertEquals(Outcome.TRANSIENT, classify(Stage.RCPT, "451 4.3.0 Try again later").outcome());
+        assertEquals(Outcome.PERMANENT, classify(Stage.RCPT, "550 5.1.1 User unknown").outcome());
+    }
+
+    @Test
+    void mismatchedEnhancedCodeNeverChangesTheOutcome() {
+        Classification c = classify(Stage.RCPT, "450 5.7.1 <a@example.org>: Recipient address rejected: Access denied");
+        assertEquals(Outcome.TRANSIENT, c.outcome());
+        assertEquals("4.7.1", c.status(), "the status takes the class of the outcome");
+        assertTrue(c.note().contains("disagrees"), c.note());
+        Classification p = classify(Stage.RCPT, "550 4.2.2 mailbox full");
+        assertEquals(Outcome.PERMANENT, p.outcome());
+        assertEquals("5.2.2", p.status());
+        assertEquals(Category.MAILBOX_FULL, p.category());
+    }
+
+    @Test
+    void code552ToRcptIsTakenAs452() {
+        Classification rcpt = classify(Stage.RCPT, "552 5.2.2 <a@example.org>: Mailbox full");
+        assertEquals(Outcome.TRANSIENT, rcpt.outcome());
+        assertEquals(Category.MAILBOX_FULL, rcpt.category());
+        assertEquals("4.2.2", rcpt.status());
+        assertTrue(rcpt.note().contains("RFC 5321"), rcpt.note());
+
+        Classification bare = classify(Stage.RCPT, "552 Requested mail action aborted: exceeded storage allocation");
+        assertEquals(Outcome.TRANSIENT, bare.outcome());
+        assertEquals(Category.MAILBOX_FULL, bare.category());
+        assertEquals("4.2.2", bare.status(), "no enhanced code: reported as 4.2.2");
+
+        Classification nothing = classify(Stage.RCPT, "552 zzz");
+        assertEquals("4.2.2", nothing.status());
+        assertEquals(Category.MAILBOX_FULL, nothing.category(), "the 4.2.2 fallback");
+
+        Classification data = classify(Stage.DATA, "552 5.2.2 <a@example.org>: Mailbox full");
+        assertEquals(Outcome.PERMANENT, data.outcome(), "only at RCPT");
+        assertEquals("5.2.2", data.status());
+    }
+
+    @Test
+    void missingEnhancedCodeIsDerivedFromTheClass() {
+        assertEquals("4.0.0", classify(Stage.RCPT, "451 Try again later.").status());
+        assertEquals("5.0.0", classify(Stage.RCPT, "550 Unrouteable address").status());
+    }
+
+    @Test
+    void enhancedCodeAtTheEndOrWithAHashIsRead() {
+        Classification qmail = classify(Stage.RCPT, "550 sorry, no mailbox here by that name. (#5.1.1)");
+        assertEquals("5.1.1", qmail.status());
+        Classification chkuser = classify(Stage.RCPT, "550 zzz (#5.1.1 - chkuser)");
+        assertEquals("5.1.1", chkuser.status());
+        assertEquals(Category.BAD_MAILBOX, chkuser.category());
+        Classification exchange = classify(Stage.RCPT, "550 #5.1.0 Address rejected.");
+        assertEquals("5.1.0", exchange.status());
+        assertEquals(Category.BAD_MAILBOX, exchange.category());
+    }
+
+    /** Texts no rule recognises ("zzz"), so the enhanced code alone decides. */
+    @ParameterizedTest(name = "{0} -> {1}")
+    @CsvSource({
+            "550 5.1.1 zzz, bad_mailbox, rfc3463 x.1.1",
+            "550 5.1.0 zzz, bad_mailbox, rfc3463 x.1.0",
+            "550 5.1.3 zzz, bad_mailbox, rfc3463 x.1.3",
+            "550 5.1.6 zzz, bad_mailbox, rfc3463 x.1.6",
+            "550 5.1.2 zzz, bad_domain, rfc3463 x.1.2",
+            "556 5.1.10 zzz, bad_domain, rfc3463 x.1.10",
+            "553 5.1.8 zzz, policy, rfc3463 x.1.8",
+            "452 4.2.2 zzz, mailbox_full, rfc3463 x.2.2",
+            "552 5.2.2 zzz, mailbox_full, rfc3463 x.2.2",
+            "450 4.2.1 zzz, server_busy, rfc3463 4.2.*",
+            "550 5.2.1 zzz, bad_mailbox, rfc3463 5.2.*",
+            "450 4.2.0 zzz, server_busy, rfc3463 4.2.*",
+            "552 5.2.3 zzz, message_too_large, rfc3463 x.2.3",
+            "552 5.3.4 zzz, message_too_large, rfc3463 x.3.4",
+            "452 4.3.1 zzz, server_busy, rfc3463 x.3.*",
+            "421 4.4.1 zzz, network, rfc3463 x.4.*",
+            "451 4.4.7 zzz, network, rfc3463 x.4.*",
+            "452 4.5.3 zzz, too_many_recipients, rfc3463 x.5.3",
+            "501 5.5.4 zzz, protocol, rfc3463 x.5.*",
+            "554 5.6.0 zzz, protocol, rfc3463 x.6.*",
+            "550 5.7.1 zzz, policy, rfc3463 x.7.1",
+            "451 4.7.1 zzz, policy, rfc3463 x.7.1",
+            "550 5.7.0 zzz, policy, rfc3463 x.7.*",
+            "550 5.7.23 zzz, auth_failure, rfc3463 x.7.23",
+            "550 5.7.25 zzz, auth_failure, rfc3463 x.7.25",
+            "550 5.7.26 zzz, auth_failure, rfc3463 x.7.26",
+            "550 5.7.27 zzz, auth_failure, rfc3463 x.7.27",
+            "550 5.0.0 zzz, unknown, reply class 5xx",
+            "550 zzz, unknown, reply class 5xx",
+            "451 zzz, unknown, reply class 4xx",
+    })
+    void rfc3463FallbacksDecideWhatNoRuleRecognises(String reply, String category, String rule) {
+        Classification c = classify(Stage.DATA, reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+        assertEquals(rule, c.rule());
+    }
+
+    @Test
+    void tooManyRecipientsAsksForANewTransaction() {
+        assertTrue(classify(Stage.RCPT, "452 4.5.3 Error: too many recipients").newTransaction());
+        assertTrue(classify(Stage.RCPT, "452 4.5.3 zzz").newTransaction(), "the fallback too");
+        Classification split = classify(Stage.RCPT, "451 4.3.0 Multiple destination domains per transaction is unsupported. Please try again.");
+        assertEquals(Category.PROTOCOL, split.category());
+        assertTrue(split.newTransaction());
+        assertFalse(classify(Stage.DATA, "451 4.5.0 SMTP protocol violation, visit RFC 2821.").newTransaction());
+    }
+
+    @Test
+    void unexpectedCodesAreTransientProtocolErrors() {
+        Classification c = classifier.classify(Stage.RCPT, SmtpReply.of(354, List.of("go ahead")), null);
+        assertEquals(Outcome.TRANSIENT, c.outcome());
+        assertEquals(Category.PROTOCOL, c.category());
+    }
+
+    @Test
+    void waitHintsAreKept() {
+        assertEquals(Duration.ofMinutes(30), classify(Stage.DATA,
+                "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h)").waitHint());
+        assertEquals(2, classify(Stage.DATA, "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h)").perHour());
+        assertEquals(Duration.ofMinutes(5), classify(Stage.RCPT, "451 4.7.1 Greylisting in action, please come back in 00:05:00").waitHint());
+        assertNull(classify(Stage.RCPT, "451 4.7.1 Greylisted, try again after some time.").waitHint());
+    }
+
+    @Test
+    void onlyTheBasicCodeSaysWhetherAReplyConcernsTheDestination() {
+        assertFalse(classify(Stage.RCPT, "450 4.2.1 The user you are trying to contact is receiving mail at a rate that prevents additional messages").concernsDestination());
+        assertTrue(classify(Stage.RCPT, "421 4.7.1 Messages to x deferred due to excessive volume.").concernsDestination());
+        assertTrue(classify(Stage.DATA, "450 4.7.1 rate limit (2/h)").concernsDestination());
+    }
+}
