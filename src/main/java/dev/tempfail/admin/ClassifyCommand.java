@@ -6,6 +6,7 @@ import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.ReplyRules;
+import dev.tempfail.reply.RetryPolicy;
 import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
 import picocli.CommandLine.Command;
@@ -15,6 +16,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
+import java.time.Duration;
+import java.util.Random;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,7 +26,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "classify", mixinStandardHelpOptions = true,
         description = {"Say what an SMTP reply means, as the relay would: one JSON object with the outcome,",
-                "category, status to report, the wait the reply asks for, and the rule that decided."})
+                "category, status to report, the first wait (wait_s: the policy's, or the reply's own if longer), and the rule that decided."})
 public final class ClassifyCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
     @Mixin ConfigOption config;
@@ -42,9 +45,9 @@ public final class ClassifyCommand implements Callable<Integer> {
     @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note"})
     record Output(String outcome, String category, String status, Long waitS, Integer perHour, Boolean newTransaction,
                 String rule, String note) {
-        static Output of(Classification c) {
+        static Output of(Classification c, Duration wait) {
             return new Output(c.outcome().label(), c.category() == null ? null : c.category().label(), c.status(),
-                    c.waitHint() == null ? null : c.waitHint().toSeconds(), c.perHour() == 0 ? null : c.perHour(),
+                    wait == null ? null : wait.toSeconds(), c.perHour() == 0 ? null : c.perHour(),
                     c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note());
         }
     }
@@ -61,14 +64,17 @@ public final class ClassifyCommand implements Callable<Integer> {
             return 2;
         }
         ReplyClassifier classifier;
+        RetryPolicy policy;
         try {
             TempfailConfig cfg = config.load();
             classifier = new ReplyClassifier(ReplyRules.load(cfg.retry()));
+            policy = new RetryPolicy(cfg.retry(), new Random());
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("tempfail: " + e.getMessage());
             return 2;
         }
-        spec.commandLine().getOut().println(Json.write(Output.of(classifier.classify(s, r, host))));
+        Classification c = classifier.classify(s, r, host);
+        spec.commandLine().getOut().println(Json.write(Output.of(c, policy.firstWait(c))));
         return 0;
     }
 }

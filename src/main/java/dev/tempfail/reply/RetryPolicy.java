@@ -94,6 +94,18 @@ public final class RetryPolicy {
                 s.after(c, warn));
     }
 
+    /**
+     * The wait the relay takes after this reply as a recipient's first failure of its kind,
+     * before jitter: the category's first wait, or the reply's own wait when that is longer.
+     * Null when the reply is not a temporary failure. This is what {@code tempfail classify} shows.
+     */
+    public Duration firstWait(Classification c) {
+        if (!c.isTransient()) return null;
+        if (c.newTransaction()) return Duration.ZERO;
+        Duration base = curve(backoff.get(c.category()), 1);
+        return c.waitHint() != null && c.waitHint().compareTo(base) > 0 ? c.waitHint() : base;
+    }
+
     /** The wait before jitter after the {@code run}-th failure of a category in a row (1-based). */
     static Duration curve(Backoff b, int run) {
         int i = Math.max(0, run - 1);

@@ -59,10 +59,11 @@ class ReplyCommandsTest {
         assertEquals("transient", rcpt.get("outcome").asText());
         assertEquals("4.2.2", rcpt.get("status").asText());
         assertEquals("mailbox_full", rcpt.get("category").asText());
-        assertFalse(rcpt.has("wait_s"), "no hint, no wait_s");
+        assertEquals(3600, rcpt.get("wait_s").asLong(), "no hint: the policy's first wait for mailbox_full");
         JsonNode data = run("classify", "--stage", "data", "552 5.2.2 <example@icloud.com>: user is overquota").json();
         assertEquals("permanent", data.get("outcome").asText());
         assertEquals("5.2.2", data.get("status").asText());
+        assertFalse(data.has("wait_s"), "a permanent failure has no wait");
     }
 
     @Test
