@@ -170,6 +170,21 @@ public final class DeliveryQueue {
         }
     }
 
+    /**
+     * Frees every lease, due at once: for start-up, when no worker can be running. (The queue's
+     * H2 file admits one process at a time, so every lease found then belonged to a process that
+     * died.) Returns how many recipients were freed.
+     */
+    public int recoverLeases(Instant now) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = CASE WHEN attempts = 0 THEN 'queued' "
+                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL "
+                     + "WHERE state = 'delivering'")) {
+            u.setLong(1, now.toEpochMilli());
+            return u.executeUpdate();
+        }
+    }
+
     /** When the next recipient falls due, if any is waiting. Uses the due index: no scan. */
     public Optional<Instant> nextDue() throws SQLException {
         try (Connection c = db.connection();

@@ -1,0 +1,61 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.queue.Attempt;
+import dev.tempfail.queue.Leased;
+import dev.tempfail.queue.RecipientState;
+import dev.tempfail.reply.Category;
+import dev.tempfail.reply.Classification;
+import dev.tempfail.reply.ReplyClassifier;
+import dev.tempfail.reply.RetryDecision;
+import dev.tempfail.reply.RetryPolicy;
+import dev.tempfail.reply.RetryState;
+import dev.tempfail.smtp.SmtpReply;
+import dev.tempfail.smtp.Stage;
+
+import java.time.Instant;
+
+/**
+ * One reply for one recipient in, one queue {@link Attempt} out: the classifier says what the
+ * reply means, the retry policy says what happens next. Pure: no I/O.
+ */
+final class Decider {
+    private final ReplyClassifier classifier;
+    private final RetryPolicy policy;
+
+    Decider(ReplyClassifier classifier, RetryPolicy policy) {
+        this.classifier = classifier;
+        this.policy = policy;
+    }
+
+    /** What was decided, with the classification and the policy's decision kept for logs and throttles. */
+    record Decision(Attempt attempt, Classification classification, RetryDecision retry) {}
+
+    Decision decide(Leased r, Stage stage, SmtpReply reply, String remoteHost, String remoteIp, Instant now) {
+        Classification c = classifier.classify(stage, reply, remoteHost);
+        RetryDecision d = policy.decide(c, stateOf(r), now);
+        RecipientState state;
+        Instant next = null;
+        String status = c.status();
+        if (d.action() instanceof RetryDecision.Delivered) {
+            state = RecipientState.DELIVERED;
+        } else if (d.action() instanceof RetryDecision.Failed) {
+            state = RecipientState.FAILED;
+        } else if (d.action() instanceof RetryDecision.Expired e) {
+            state = RecipientState.EXPIRED;
+            status = e.status();
+        } else {
+            state = RecipientState.DEFERRED;
+            next = ((RetryDecision.RetryAt) d.action()).at();
+        }
+        Attempt a = new Attempt(now, remoteHost, remoteIp, stage.label(), reply.code(), status, reply.text(),
+                c.outcome().label(), c.category() == null ? null : c.category().label(), d.next().streak(), state, next,
+                d.warnDelay());
+        return new Decision(a, c, d);
+    }
+
+    private static RetryState stateOf(Leased r) {
+        Category category = r.category() == null ? null : Category.parse(r.category());
+        return new RetryState(r.receivedAt(), r.attempts(), category, category == null ? 0 : r.streak(),
+                r.delayNotifiedAt() != null);
+    }
+}

@@ -1,0 +1,14 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.config.DeliveryConfig;
+import dev.tempfail.queue.DeliveryQueue;
+import dev.tempfail.queue.Destinations;
+import dev.tempfail.route.Router;
+import dev.tempfail.smtp.SmtpClient;
+
+import java.time.Clock;
+import java.time.Duration;
+
+/** What every delivery job shares: the queue, the throttles, the route, the client and the rules. */
+record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
+                       SmtpClient client, Decider decider, Lanes lanes, Clock clock, Duration busyRetry) {}

@@ -1,0 +1,159 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.queue.Attempt;
+import dev.tempfail.queue.DestinationState;
+import dev.tempfail.queue.Leased;
+import dev.tempfail.queue.MessageForDelivery;
+import dev.tempfail.reply.DestinationEffect;
+import dev.tempfail.route.RouteResult;
+import dev.tempfail.smtp.DeliveryResult;
+import dev.tempfail.smtp.Envelope;
+import dev.tempfail.smtp.HostFailure;
+import dev.tempfail.smtp.RecipientResult;
+import dev.tempfail.smtp.SmtpReply;
+import dev.tempfail.smtp.Stage;
+import dev.tempfail.smtp.Target;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One delivery try of one message's recipients in one domain: find the route, wait for a
+ * place in the destination's lane, send, and record each recipient's reply and what the
+ * retry policy makes of it.
+ */
+final class DeliveryJob implements Runnable {
+    private static final Logger log = LoggerFactory.getLogger("delivery");
+
+    private final DeliveryContext ctx;
+    private final List<Leased> recipients;
+    private final String domain;
+
+    DeliveryJob(DeliveryContext ctx, List<Leased> recipients) {
+        this.ctx = ctx;
+        this.recipients = List.copyOf(recipients);
+        this.domain = recipients.get(0).domain();
+    }
+
+    @Override
+    public void run() {
+        try {
+            RouteResult route = ctx.router().route(domain);
+            if (route instanceof RouteResult.Hosts hosts) {
+                enterLane(hosts);
+            } else if (route instanceof RouteResult.PermanentFailure f) {
+                recordLocal(Stage.DNS, 550, f.status(), f.reason());
+            } else if (route instanceof RouteResult.TemporaryFailure f) {
+                recordLocal(Stage.DNS, 451, f.status(), f.reason());
+            }
+        } catch (Exception | Error e) {
+            failSafe(e);
+        }
+    }
+
+    private void enterLane(RouteResult.Hosts hosts) throws Exception {
+        String destination = hosts.destination();
+        Instant now = ctx.clock().instant();
+        DestinationState throttle = ctx.destinations().get(destination).orElse(null);
+        Instant notBefore = throttle == null ? null : throttle.notBefore();
+        if (notBefore != null && notBefore.isAfter(now)) {
+            putBack(notBefore, "destination " + destination + " is throttled: " + throttle.reason());
+            return;
+        }
+        int width = throttle != null && throttle.maxConnections() != null
+                ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
+        Runnable send = () -> {
+            try {
+                send(hosts);
+            } catch (Exception | Error e) {
+                failSafe(e);
+            }
+        };
+        switch (ctx.lanes().enter(destination, width, send)) {
+            case RUN_NOW -> {
+                try {
+                    send.run();
+                } finally {
+                    ctx.lanes().leave(destination);
+                }
+            }
+            case PARKED -> { } // runs when a place in the lane frees up
+            case TURNED_AWAY -> putBack(now.plus(ctx.busyRetry()), "destination " + destination + " is busy");
+        }
+    }
+
+    private void send(RouteResult.Hosts hosts) throws Exception {
+        String destination = hosts.destination();
+        Instant turn = ctx.destinations().takeTurn(destination, ctx.clock().instant());
+        if (turn.isAfter(ctx.clock().instant())) {
+            putBack(turn, "destination " + destination + " is held to its hourly rate");
+            return;
+        }
+        MessageForDelivery message = ctx.queue().content(recipients.get(0).messageId());
+        List<Envelope.Recipient> rcpts = recipients.stream()
+                .map(r -> new Envelope.Recipient(r.address(), r.notifyOn(), r.orcpt())).toList();
+        Envelope envelope = new Envelope(message.sender(), rcpts, message.ret(), message.envid(),
+                "8BITMIME".equals(message.bodyType()), message.content().length);
+        List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
+        DeliveryResult result = ctx.client().deliver(envelope, message.content(), targets);
+        Instant now = ctx.clock().instant();
+
+        Target used = result.target();
+        if (used == null && !result.failedConnections().isEmpty()) {
+            used = result.failedConnections().get(result.failedConnections().size() - 1).target();
+        }
+        String host = used == null ? null : used.hostName();
+        String ip = used == null ? null : used.address().getAddress().getHostAddress() + ":" + used.address().getPort();
+        List<Decider.Decision> decisions = new ArrayList<>();
+        boolean accepted = false;
+        for (int i = 0; i < recipients.size(); i++) {
+            RecipientResult rr = result.recipients().get(i);
+            Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip, now);
+            decisions.add(d);
+            accepted |= d.classification().isDelivered();
+            Optional<DestinationEffect> effect = d.retry().destination();
+            if (effect.isPresent() && d.classification().concernsDestination()) {
+                DestinationEffect e = effect.get();
+                ctx.destinations().restrict(destination, now, e.pauseUntil(), e.maxConnections(), e.maxPerHour(), e.reason());
+            }
+        }
+        if (accepted) ctx.destinations().accepted(destination, now);
+        record(decisions, used == null ? "none" : used.toString());
+        for (HostFailure f : result.failedConnections()) {
+            log.info("{}: host {} gave up at {}: {}", recipients.get(0).queueId(), f.target(), f.stage().label(), f.reply());
+        }
+    }
+
+    /** A failure before any SMTP (DNS): the same classification and policy as a remote reply. */
+    private void recordLocal(Stage stage, int code, String status, String reason) throws Exception {
+        SmtpReply reply = SmtpReply.of(code, List.of(status + " " + reason));
+        Instant now = ctx.clock().instant();
+        List<Decider.Decision> decisions = new ArrayList<>();
+        for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, now));
+        record(decisions, "none");
+    }
+
+    private void record(List<Decider.Decision> decisions, String relay) throws Exception {
+        List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
+        ctx.queue().record(recipients, attempts);
+        for (int i = 0; i < recipients.size(); i++) DeliveryLog.attempt(recipients.get(i), decisions.get(i), relay);
+    }
+
+    private void putBack(Instant at, String why) throws Exception {
+        ctx.queue().release(recipients, at);
+        log.debug("{}: {} recipient(s) put back until {}: {}", recipients.get(0).queueId(), recipients.size(), at, why);
+    }
+
+    /**
+     * A bug or a database failure in the middle of a job: the recipients keep their lease, so
+     * they come back when it expires (or at the next start). Nothing is recorded that did not happen.
+     */
+    private void failSafe(Throwable e) {
+        log.error("{}: delivery job failed, recipients come back when their lease expires: {}",
+                recipients.get(0).queueId(), e.toString(), e);
+    }
+}

@@ -1,0 +1,88 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.queue.Database;
+import dev.tempfail.queue.DeliveryQueue;
+import dev.tempfail.queue.Destinations;
+import dev.tempfail.queue.Wakeup;
+import dev.tempfail.reply.ReplyClassifier;
+import dev.tempfail.reply.ReplyRules;
+import dev.tempfail.reply.RetryPolicy;
+import dev.tempfail.route.Router;
+import dev.tempfail.smtp.SmtpClient;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Random;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Outbound delivery: one scheduler thread and {@code delivery.workers} worker threads taking
+ * due recipients from the queue to their next hop.
+ */
+public final class DeliveryService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("delivery");
+    /**
+     * How long a worker holds a recipient. Longer than any one try can take (DNS, then up to five
+     * hosts with RFC 5321 timeouts), so that a slow try is never taken over by a second worker.
+     */
+    static final Duration LEASE = Duration.ofHours(1);
+    /** When a destination's lane and parking are full, its recipients come back this much later. */
+    static final Duration BUSY_RETRY = Duration.ofSeconds(5);
+
+    private final ExecutorService workers;
+    private final Scheduler scheduler;
+    private final Thread thread;
+
+    /** The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay. */
+    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {}
+
+    public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321());
+
+    public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing) throws SQLException {
+        DeliveryQueue queue = new DeliveryQueue(db);
+        int freed = queue.recoverLeases(clock.instant());
+        if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run", freed);
+        AtomicInteger n = new AtomicInteger();
+        workers = Executors.newFixedThreadPool(config.delivery().workers(), r -> {
+            Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
+                new RetryPolicy(config.retry(), new Random()));
+        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
+                new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts()),
+                decider, new Lanes(workers), clock, BUSY_RETRY);
+        String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
+        scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
+                owner, group -> new DeliveryJob(ctx, group));
+        thread = new Thread(scheduler, "scheduler");
+        thread.setDaemon(true);
+    }
+
+    public void start() {
+        thread.start();
+    }
+
+    /** Stops leasing, lets running tries finish for a few seconds, then abandons them (their leases return them). */
+    @Override
+    public void close() {
+        scheduler.stop();
+        workers.shutdown();
+        try {
+            thread.join(5_000);
+            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) workers.shutdownNow();
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+    }
+}
