@@ -127,7 +127,7 @@ public final class FakeUpstream implements AutoCloseable {
         /** Offer STARTTLS and do it for real with this server context (see {@link TestTls}). */
         public Builder startTls(SSLContext serverContext) { this.tls = serverContext; return this; }
 
-        /** Offer STARTTLS, answer 220, then send garbage instead of a TLS handshake and hang up. */
+        /** Offer STARTTLS, answer 220, then answer the ClientHello with garbage and hang up. */
         public Builder brokenStartTls() { this.brokenTls = true; return this; }
 
         /** Offer STARTTLS and answer it with this (e.g. {@code "454 4.7.0 TLS not available"}). */
@@ -520,6 +520,7 @@ public final class FakeUpstream implements AutoCloseable {
                 return;
             }
             sess.sendResponse("220 2.0.0 Ready to start TLS");
+            if (sess.getRawInput().read() < 0) return; // wait for the ClientHello, so the handshake itself fails
             OutputStream out = sess.getSocket().getOutputStream();
             out.write("this is not a TLS handshake\r\n".getBytes(StandardCharsets.US_ASCII));
             out.flush();
