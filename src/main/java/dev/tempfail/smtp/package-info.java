@@ -1,0 +1,44 @@
+/**
+ * The outbound SMTP client: delivers one message to one destination in one transaction and
+ * reports, for every recipient, the reply that decided it and the stage it came at.
+ *
+ * <p>It is pure: no database and no threads of its own (the caller's worker runs
+ * {@link dev.tempfail.smtp.SmtpClient#deliver}); a shared daemon timer only closes sockets whose
+ * writes overrun, since Java sockets have no write timeout. We speak SMTP on the socket
+ * ourselves because Angus Mail's {@code SMTPTransport} (2.0.x) reports recipients' replies only
+ * as a chain of exceptions (with {@code mail.smtp.sendpartial}/{@code reportsuccess}), gives
+ * one NOTIFY for all recipients and no ORCPT, ENVID or SIZE, does not pipeline, and reports
+ * connection trouble as a bare {@code MessagingException} without the stage it happened at.
+ *
+ * <h2>The conversation</h2>
+ * <ul>
+ * <li>Candidate hosts (the MX list, in order) are tried in turn: connection refused or timed
+ *     out, a 4xx or 5xx greeting, EHLO and HELO refused, or a plain-text retry after failed TLS
+ *     failing too, all move on to the next host. When every host failed, each recipient gets
+ *     the last host's error and {@link dev.tempfail.smtp.DeliveryResult#connectionFailed()} is
+ *     true. A host that got as far as MAIL FROM gives the final answers for this attempt.</li>
+ * <li>EHLO, falling back to HELO on a 5xx. STARTTLS when offered (opportunistic: any
+ *     certificate is accepted); after TLS, EHLO again. If the handshake (or that EHLO) fails,
+ *     a new plain-text connection is made to the same host, as Postfix does. A server that
+ *     declines STARTTLS with 4xx/5xx is talked to in plain text on the same connection.</li>
+ * <li>MAIL FROM (with {@code SIZE=}, {@code BODY=8BITMIME}, {@code RET=}, {@code ENVID=} where
+ *     advertised and given), one RCPT TO per recipient (with {@code NOTIFY=}, {@code ORCPT=} under
+ *     DSN), DATA only if a RCPT was accepted, the content dot-stuffed, QUIT (its reply is not
+ *     awaited). Under PIPELINING, MAIL, the RCPTs and DATA go as one group (RFC 2920); if no
+ *     RCPT was accepted and the server still says 354, a lone dot ends the transaction.</li>
+ * <li>A refused MAIL FROM decides every recipient of the transaction; a refused DATA or the
+ *     reply to the final dot decides every recipient RCPT accepted; a refused RCPT decides its
+ *     own recipient. A 421 anywhere means the server is closing: it decides every recipient
+ *     still open.</li>
+ * <li>{@code 452 4.5.3} (or a 452 without enhanced code) to a RCPT after another RCPT was
+ *     accepted means "too many recipients": those recipients go in a new transaction on the
+ *     same connection after this one's DATA. Without an accepted RCPT before it, it is an
+ *     ordinary temporary failure.</li>
+ * <li>A lost connection, a timeout or a protocol error in a transaction gives every recipient
+ *     still open a synthetic 4xx reply ({@code 451 4.4.2 Connection lost during DATA: ...}),
+ *     marked {@link dev.tempfail.smtp.RecipientResult#synthetic()}; never a silent success. A
+ *     timeout after the final dot says the message may have been delivered: a duplicate is
+ *     acceptable, a loss is not.</li>
+ * </ul>
+ */
+package dev.tempfail.smtp;
