@@ -2,6 +2,7 @@ package dev.tempfail;
 
 import dev.tempfail.admin.AdminServer;
 import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.intake.SmtpListener;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.QueueReader;
@@ -11,12 +12,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The running relay: the queue, the SMTP listener that fills it, and the admin API that
- * shows it. Started by {@code tempfail serve}, by tests and by the retry lab, each with its
+ * The running relay: the queue, the SMTP listener that fills it, the delivery workers that
+ * empty it, and the admin API that shows it. Started by {@code tempfail serve}, by tests and by the retry lab, each with its
  * own configuration and clock.
  */
 public final class Relay implements AutoCloseable {
@@ -24,27 +26,37 @@ public final class Relay implements AutoCloseable {
 
     private final Database db;
     private final SmtpListener smtp;
+    private final DeliveryService delivery;
     private final AdminServer admin;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Relay(Database db, SmtpListener smtp, AdminServer admin) {
+    private Relay(Database db, SmtpListener smtp, DeliveryService delivery, AdminServer admin) {
         this.db = db;
         this.smtp = smtp;
+        this.delivery = delivery;
         this.admin = admin;
     }
 
-    public static Relay start(TempfailConfig config, Clock clock) throws IOException {
-        Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + 8);
+    public static Relay start(TempfailConfig config, Clock clock) throws IOException, SQLException {
+        return start(config, clock, DeliveryService.DEFAULTS);
+    }
+
+    /** As {@link #start(TempfailConfig, Clock)}, with delivery timing for tests and the retry lab. */
+    public static Relay start(TempfailConfig config, Clock clock, DeliveryService.Timing timing)
+            throws IOException, SQLException {
+        Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + config.delivery().workers() + 8);
         try {
             Wakeup wakeup = new Wakeup();
+            DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);
             SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, false);
             AdminServer admin = new AdminServer(config.admin().listen(), new QueueReader(db));
+            delivery.start();
             smtp.start();
             admin.start();
             log.info("started: smtp {}:{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
-            return new Relay(db, smtp, admin);
-        } catch (IOException | RuntimeException e) {
+            return new Relay(db, smtp, delivery, admin);
+        } catch (IOException | SQLException | RuntimeException e) {
             db.close();
             throw e;
         }
@@ -67,6 +79,7 @@ public final class Relay implements AutoCloseable {
     public void close() {
         if (closed.getAndSet(true)) return;
         smtp.close();
+        delivery.close();
         admin.close();
         db.close();
         log.info("stopped");

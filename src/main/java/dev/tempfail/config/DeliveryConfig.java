@@ -8,13 +8,14 @@ import java.util.Optional;
 /**
  * Outbound delivery: where mail goes and how many connections carry it.
  *
+ * @param enabled        false: mail is accepted and queued, and nothing is sent
  * @param dnsServers     resolvers to ask (IP addresses with a port); empty = the system's
  * @param dnsTimeout     how long one DNS question may take, all servers and retries included
  * @param mxAddressLimit how many addresses of a destination are tried in one delivery attempt
  *                       (Postfix's {@code smtp_mx_address_limit})
  * @param mxPort         the port for MX, implicit-MX and address-literal deliveries (25; tests change it)
  */
-public record DeliveryConfig(Optional<HostPort> smarthost, Map<String, HostPort> routes, int workers,
+public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<String, HostPort> routes, int workers,
                              int perDestination, List<HostPort> dnsServers, Duration dnsTimeout,
                              int mxAddressLimit, int mxPort) {
 
@@ -31,6 +32,7 @@ public record DeliveryConfig(Optional<HostPort> smarthost, Map<String, HostPort>
             throw s.error("delivery.dns_timeout", "must be between 100ms and 60s, got " + dnsTimeout);
         }
         return new DeliveryConfig(
+                s.bool("delivery.enabled"),
                 s.optionalHostPort("delivery.smarthost", 25),
                 s.map("delivery.routes", v -> HostPort.parse(v, 25)),
                 s.integer("delivery.workers", 1, 10_000),

@@ -40,6 +40,7 @@ public final class DeliveryService implements AutoCloseable {
     private final ExecutorService workers;
     private final Scheduler scheduler;
     private final Thread thread;
+    private final boolean enabled;
 
     /** The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay. */
     public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {}
@@ -64,12 +65,14 @@ public final class DeliveryService implements AutoCloseable {
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
         scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
                 owner, group -> new DeliveryJob(ctx, group));
+        enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");
         thread.setDaemon(true);
     }
 
     public void start() {
-        thread.start();
+        if (enabled) thread.start();
+        else log.info("delivery is disabled (delivery.enabled: false): mail is queued, nothing is sent");
     }
 
     /** Stops leasing, lets running tries finish for a few seconds, then abandons them (their leases return them). */

@@ -113,6 +113,7 @@ class KillNineTest {
         pb.environment().put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
         pb.environment().put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
         pb.environment().put("TEMPFAIL_QUEUE_DIR", dir.resolve("queue").toString());
+        pb.environment().put("TEMPFAIL_DELIVERY_ENABLED", "false"); // intake alone is under test here
         pb.redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile());
         return pb.start();
     }

@@ -11,12 +11,19 @@ import java.util.Map;
 public final class TestRelays {
     private TestRelays() {}
 
-    /** The embedded defaults with test ports and {@code queueDir}, then {@code overrides} (TEMPFAIL_* style). */
+    /**
+     * The embedded defaults with test ports and {@code queueDir}, then {@code overrides}
+     * (TEMPFAIL_* style). Delivery is off unless a test turns it on, and DNS questions go to a
+     * loopback port where nothing answers, so no test ever asks a real resolver.
+     */
     public static TempfailConfig config(Path queueDir, Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>();
         env.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:0");
         env.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:0");
         env.put("TEMPFAIL_QUEUE_DIR", queueDir.toString());
+        env.put("TEMPFAIL_DELIVERY_ENABLED", "false");
+        env.put("TEMPFAIL_DELIVERY_DNS_SERVERS", "127.0.0.1:9");
+        env.put("TEMPFAIL_DELIVERY_DNS_TIMEOUT", "500ms");
         env.putAll(overrides);
         return ConfigLoader.load(null, env);
     }
