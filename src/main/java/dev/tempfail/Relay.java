@@ -28,10 +28,12 @@ public final class Relay implements AutoCloseable {
     private final SmtpListener smtp;
     private final DeliveryService delivery;
     private final AdminServer admin;
+    private final Wakeup wakeup;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Relay(Database db, SmtpListener smtp, DeliveryService delivery, AdminServer admin) {
+    private Relay(Database db, Wakeup wakeup, SmtpListener smtp, DeliveryService delivery, AdminServer admin) {
         this.db = db;
+        this.wakeup = wakeup;
         this.smtp = smtp;
         this.delivery = delivery;
         this.admin = admin;
@@ -55,7 +57,7 @@ public final class Relay implements AutoCloseable {
             admin.start();
             log.info("started: smtp {}:{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
-            return new Relay(db, smtp, delivery, admin);
+            return new Relay(db, wakeup, smtp, delivery, admin);
         } catch (IOException | SQLException | RuntimeException e) {
             db.close();
             throw e;
@@ -72,6 +74,11 @@ public final class Relay implements AutoCloseable {
 
     public Database database() {
         return db;
+    }
+
+    /** Makes the scheduler look for due work now: after a test or the lab has moved the clock on. */
+    public void wakeScheduler() {
+        wakeup.signal();
     }
 
     /** Stops taking mail first, then closes the queue, so no transaction is cut off half-way. */

@@ -5,6 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 
 /**
  * Per-destination concurrency: at most N connections to one destination at once, without
@@ -69,7 +70,11 @@ final class Lanes {
                 return;
             }
         }
-        executor.execute(next);
+        try {
+            executor.execute(next);
+        } catch (RejectedExecutionException shuttingDown) {
+            // the relay is stopping: the parked job's recipients keep their lease and come back at the next start
+        }
     }
 
     synchronized int active(String destination) {

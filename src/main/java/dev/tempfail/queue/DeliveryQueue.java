@@ -97,8 +97,13 @@ public final class DeliveryQueue {
 
     /**
      * Records one try of each recipient (an attempt row, the recipient's new state and last
-     * reply) in one transaction, releases their leases, and drops every message among them
+     * reply) in one transaction and releases their leases; then drops every message among them
      * whose recipients are now all final.
+     *
+     * <p>The drop runs after the commit, in a statement of its own: two jobs for one message
+     * (recipients in two domains) may commit at the same moment, and inside its own transaction
+     * neither sees the other's recipients as final yet. After its commit, the later of the two
+     * sees both.
      */
     public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
@@ -143,13 +148,14 @@ public final class DeliveryQueue {
                 }
                 a.executeBatch();
                 u.executeBatch();
-                for (long messageId : recipients.stream().map(Leased::messageId).distinct().toList()) {
-                    dropIfAllFinal(c, messageId);
-                }
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
+            }
+            c.setAutoCommit(true);
+            for (long messageId : recipients.stream().map(Leased::messageId).distinct().toList()) {
+                dropIfAllFinal(c, messageId);
             }
         }
     }

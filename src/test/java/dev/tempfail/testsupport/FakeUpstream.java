@@ -106,7 +106,7 @@ public final class FakeUpstream implements AutoCloseable {
         private String dotReply = "250 2.0.0 Ok: queued";
         private boolean dataWithoutRecipients;
         private int maxRecipients;
-        private final Map<String, String> rcptReplies = new HashMap<>();
+        private final Map<String, List<String>> rcptReplies = new HashMap<>();
         private final Map<Stage, Duration> delays = new EnumMap<>(Stage.class);
         private final Set<Stage> drops = EnumSet.noneOf(Stage.class);
 
@@ -146,7 +146,12 @@ public final class FakeUpstream implements AutoCloseable {
 
         /** Answer RCPT for this address (case-insensitive) with this; a 2xx accepts it. */
         public Builder rcptReply(String address, String reply) {
-            rcptReplies.put(address.toLowerCase(Locale.ROOT), reply);
+            return rcptReplies(address, reply);
+        }
+
+        /** Answer the n-th RCPT for this address with the n-th reply; the last one repeats. */
+        public Builder rcptReplies(String address, String... replies) {
+            rcptReplies.put(address.toLowerCase(Locale.ROOT), List.of(replies));
             return this;
         }
 
@@ -186,6 +191,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final Map<Session, Integer> sessionIds = new ConcurrentHashMap<>();
     private final List<CommandLine> commands = new CopyOnWriteArrayList<>();
     private final List<Received> messages = new CopyOnWriteArrayList<>();
+    private final Map<String, AtomicInteger> rcptSeen = new ConcurrentHashMap<>();
 
     private FakeUpstream(Builder script) {
         this.script = script;
@@ -249,6 +255,13 @@ public final class FakeUpstream implements AutoCloseable {
     /** Connections accepted so far. */
     public int connections() {
         return connections.get();
+    }
+
+    private String scriptedRcptReply(String address) {
+        List<String> replies = script.rcptReplies.get(address);
+        if (replies == null) return null;
+        int n = rcptSeen.computeIfAbsent(address, a -> new AtomicInteger()).getAndIncrement();
+        return replies.get(Math.min(n, replies.size() - 1));
     }
 
     @Override
@@ -464,7 +477,7 @@ public final class FakeUpstream implements AutoCloseable {
                 respond(sess, "452 4.5.3 Error: too many recipients");
                 return;
             }
-            String scripted = script.rcptReplies.get(rcpt.toLowerCase(Locale.ROOT));
+            String scripted = scriptedRcptReply(rcpt.toLowerCase(Locale.ROOT));
             if (scripted != null && !positive(scripted)) {
                 respond(sess, scripted);
                 return;

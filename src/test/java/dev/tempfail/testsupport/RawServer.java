@@ -152,6 +152,10 @@ public final class RawServer implements AutoCloseable {
         return new Target(hostName, new InetSocketAddress(InetAddress.getLoopbackAddress(), server.getLocalPort()));
     }
 
+    public int port() {
+        return server.getLocalPort();
+    }
+
     public int connections() {
         return connections.get();
     }

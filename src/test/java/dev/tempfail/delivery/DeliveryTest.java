@@ -1,0 +1,225 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.Relay;
+import dev.tempfail.smtp.SmtpTimeouts;
+import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.MiniDns;
+import dev.tempfail.testsupport.RawServer;
+import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.TestRelays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The relay end to end: SMTP in, the queue, routing through a test DNS server, SMTP out to fake upstreams. */
+class DeliveryTest {
+    static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
+            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+
+    @TempDir Path dir;
+    private Relay relay;
+
+    @AfterEach
+    void stop() {
+        if (relay != null) relay.close();
+    }
+
+    private Relay start(Map<String, String> overrides) throws Exception {
+        Map<String, String> env = new HashMap<>(overrides);
+        env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
+        relay = Relay.start(TestRelays.config(dir, env), Clock.systemUTC(), FAST);
+        return relay;
+    }
+
+    private String send(String from, List<String> to, String subject) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            String reply = c.sendMail(from, to, "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
+            assertTrue(reply.startsWith("250 "), reply);
+            return reply.substring(reply.lastIndexOf(' ') + 1);
+        }
+    }
+
+    record Row(String state, Integer code, String text, String stage, String category, int attempts, String host) {}
+
+    private Map<String, Row> recipients() throws Exception {
+        Map<String, Row> rows = new LinkedHashMap<>();
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT address, state, last_code, last_text, last_stage, "
+                     + "category, attempts, last_host FROM recipient ORDER BY id")) {
+            while (r.next()) {
+                int code = r.getInt(3);
+                rows.put(r.getString(1), new Row(r.getString(2), r.wasNull() ? null : code, r.getString(4),
+                        r.getString(5), r.getString(6), r.getInt(7), r.getString(8)));
+            }
+        }
+        return rows;
+    }
+
+    private List<String> attempts(String address) throws Exception {
+        List<String> out = new ArrayList<>();
+        try (Connection c = relay.database().connection();
+             var s = c.prepareStatement("SELECT a.stage, a.code, a.verdict, a.remote_host, a.remote_ip FROM attempt a "
+                     + "JOIN recipient r ON r.id = a.recipient_id WHERE r.address = ? ORDER BY a.id")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
+                    out.add(r.getString(1) + " " + r.getInt(2) + " " + r.getString(3) + " " + r.getString(4) + " " + r.getString(5));
+                }
+            }
+        }
+        return out;
+    }
+
+    private int queued() throws Exception {
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    @Test
+    void eachRecipientOfOneTransactionKeepsItsOwnReply() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder()
+                .rcptReply("b@example.com", "550 5.1.1 <b@example.com>: user does not exist")
+                .rcptReply("c@example.com", "451 4.7.1 Greylisted, try again after some time.")
+                .start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + up.port() + "'}"));
+            send("s@example.org", List.of("a@example.com", "b@example.com", "c@example.com"), "three");
+            Await.until(LIMIT, "all three tried", () -> recipients().values().stream().allMatch(r -> r.attempts() == 1));
+
+            Map<String, Row> rows = recipients();
+            assertEquals(new Row("delivered", 250, "2.0.0 Ok: queued", "data", null, 1, "127.0.0.1"), rows.get("a@example.com"));
+            assertEquals(new Row("failed", 550, "5.1.1 <b@example.com>: user does not exist", "rcpt", "bad_mailbox", 1,
+                    "127.0.0.1"), rows.get("b@example.com"));
+            assertEquals(new Row("deferred", 451, "4.7.1 Greylisted, try again after some time.", "rcpt", "greylisted", 1,
+                    "127.0.0.1"), rows.get("c@example.com"));
+            assertEquals(List.of("rcpt 451 transient 127.0.0.1 127.0.0.1:" + up.port()), attempts("c@example.com"));
+            assertEquals(List.of("data 250 delivered 127.0.0.1 127.0.0.1:" + up.port()), attempts("a@example.com"));
+
+            assertEquals(1, up.messages().size(), "DATA once, for the one accepted recipient");
+            assertEquals(List.of("a@example.com"), up.messages().get(0).recipients());
+            assertTrue(up.messages().get(0).contentAsString().contains("body of three"));
+        }
+    }
+
+    @Test
+    void mxPreferenceOrderWithFallbackToTheSecondMx() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder().start(); MiniDns dns = MiniDns.start();
+             ServerSocket busy = new ServerSocket(up.port(), 5, InetAddress.getByName("127.0.0.2"))) {
+            // mx1 (preferred, listed second) is 127.0.0.2 on the same port, and turns every connection away
+            AtomicInteger mx1Connections = new AtomicInteger();
+            Thread greeter = new Thread(() -> {
+                try {
+                    while (true) {
+                        try (Socket s = busy.accept()) {
+                            mx1Connections.incrementAndGet();
+                            s.getOutputStream().write("421 4.3.2 Service shutting down\r\n".getBytes(StandardCharsets.US_ASCII));
+                        }
+                    }
+                } catch (IOException closed) {
+                    // the test is over
+                }
+            });
+            greeter.setDaemon(true);
+            greeter.start();
+            dns.mx("example.com", 20, "mx2.example.com").mx("example.com", 10, "mx1.example.com")
+                    .a("mx1.example.com", "127.0.0.2").a("mx2.example.com", "127.0.0.1");
+            start(Map.of("TEMPFAIL_DELIVERY_DNS_SERVERS", dns.toString(), "TEMPFAIL_DELIVERY_MX_PORT", "" + up.port()));
+            send("s@example.org", List.of("r@example.com"), "mx");
+            Await.until(LIMIT, "delivered via mx2", () -> up.messages().size() == 1 && queued() == 0);
+            assertEquals(List.of("r@example.com"), up.messages().get(0).recipients());
+            assertEquals(1, mx1Connections.get(), "the preferred MX was tried first, in the same attempt");
+        }
+    }
+
+    @Test
+    void implicitMxNullMxAndNxdomain() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder().start(); MiniDns dns = MiniDns.start()) {
+            dns.a("implicit.example", "127.0.0.1").nullMx("nomail.example").servfail("broken.example");
+            start(Map.of("TEMPFAIL_DELIVERY_DNS_SERVERS", dns.toString(), "TEMPFAIL_DELIVERY_MX_PORT", "" + up.port()));
+            // broken.example (SERVFAIL) keeps the message in the queue, so every row can be read afterwards
+            send("s@example.org", List.of("r@implicit.example", "n@nomail.example", "x@nxdomain.example",
+                    "y@broken.example"), "dns");
+            Await.until(LIMIT, "all final", () -> recipients().values().stream().noneMatch(r -> r.attempts() == 0));
+            Map<String, Row> rows = recipients();
+            assertEquals("delivered", rows.get("r@implicit.example").state());
+            assertEquals("failed", rows.get("n@nomail.example").state());
+            assertEquals("dns", rows.get("n@nomail.example").stage());
+            assertEquals("bad_domain", rows.get("n@nomail.example").category());
+            assertTrue(rows.get("n@nomail.example").text().startsWith("5.1.10 "), rows.get("n@nomail.example").text());
+            assertEquals("failed", rows.get("x@nxdomain.example").state());
+            assertTrue(rows.get("x@nxdomain.example").text().startsWith("5.1.2 "), rows.get("x@nxdomain.example").text());
+            assertEquals("deferred", rows.get("y@broken.example").state());
+            assertEquals("network", rows.get("y@broken.example").category());
+            assertEquals(1, up.messages().size());
+        }
+    }
+
+    @Test
+    void routesWinOverTheSmarthost() throws Exception {
+        try (FakeUpstream routed = FakeUpstream.builder().start(); FakeUpstream smarthost = FakeUpstream.builder().start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + routed.port() + "'}",
+                    "TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + smarthost.port()));
+            send("s@example.org", List.of("a@sub.example.com", "b@elsewhere.example"), "routes");
+            Await.until(LIMIT, "both delivered", () -> queued() == 0);
+            assertEquals(List.of("a@sub.example.com"), routed.messages().get(0).recipients());
+            assertEquals(List.of("b@elsewhere.example"), smarthost.messages().get(0).recipients());
+            assertEquals(1, routed.messages().size());
+            assertEquals(1, smarthost.messages().size());
+        }
+    }
+
+    @Test
+    void tooManyRecipientsSplitsTheTransactionWithoutAFailure() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder().maxRecipientsPerTransaction(2).start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + up.port()));
+            List<String> five = List.of("a@example.com", "b@example.com", "c@example.com", "d@example.com", "e@example.com");
+            send("s@example.org", five, "split");
+            Await.until(LIMIT, "all delivered", () -> queued() == 0);
+            assertEquals(3, up.messages().size());
+            assertEquals(five, up.messages().stream().flatMap(m -> m.recipients().stream()).toList());
+            assertEquals(1, up.connections(), "one connection, three transactions");
+        }
+    }
+
+    @Test
+    void aDestinationThatNeverAnswersDoesNotHoldUpAHealthyOne() throws Exception {
+        try (RawServer dead = RawServer.start(conversation -> conversation.hold());
+             FakeUpstream healthy = FakeUpstream.builder().start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_ROUTES", "{dead.example: '127.0.0.1:" + dead.port() + "', "
+                            + "good.example: '127.0.0.1:" + healthy.port() + "'}",
+                    "TEMPFAIL_DELIVERY_WORKERS", "4", "TEMPFAIL_DELIVERY_PER_DESTINATION", "2"));
+            for (int i = 0; i < 6; i++) send("s@example.org", List.of("r" + i + "@dead.example"), "dead " + i);
+            for (int i = 0; i < 6; i++) send("s@example.org", List.of("r" + i + "@good.example"), "good " + i);
+            Await.until(LIMIT, "healthy destination served", () -> healthy.messages().size() == 6);
+            Map<String, Row> rows = recipients();
+            long deadTried = rows.entrySet().stream().filter(e -> e.getKey().endsWith("@dead.example"))
+                    .filter(e -> e.getValue().attempts() > 0).count();
+            assertEquals(0, deadTried, "the dead destination's tries are still waiting for a greeting");
+            assertTrue(dead.connections() <= 2, "at most per_destination connections: " + dead.connections());
+        }
+    }
+}
