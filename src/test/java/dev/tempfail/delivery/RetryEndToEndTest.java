@@ -1,0 +1,149 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.Relay;
+import dev.tempfail.queue.Destinations;
+import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.MutableClock;
+import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.TestRelays;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Retries driven by a test clock: the relay waits as the policy says, and the test moves time on. */
+class RetryEndToEndTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+
+    @TempDir Path dir;
+    private final MutableClock clock = new MutableClock(T0);
+    private Relay relay;
+
+    @AfterEach
+    void stop() {
+        if (relay != null) relay.close();
+    }
+
+    private void start(Map<String, String> routes) throws Exception {
+        StringBuilder yaml = new StringBuilder("{");
+        routes.forEach((d, hp) -> yaml.append(yaml.length() > 1 ? ", " : "").append(d).append(": '").append(hp).append("'"));
+        relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
+                "TEMPFAIL_DELIVERY_ROUTES", yaml.append("}").toString())), clock, DeliveryTest.FAST);
+    }
+
+    private void send(List<String> to) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            assertTrue(c.sendMail("s@example.org", to, "Subject: retry\r\n\r\nx\r\n").startsWith("250 "));
+        }
+    }
+
+    record State(String state, int attempts, Instant next, String status, String text, Instant delayNotified) {}
+
+    private State state(String address) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT state, attempts, next_attempt_at, last_status, last_text, "
+                     + "delay_notified_at FROM recipient WHERE address = ?")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) return null;
+                long next = r.getLong(3);
+                Instant nextAt = r.wasNull() ? null : Instant.ofEpochMilli(next);
+                long warned = r.getLong(6);
+                return new State(r.getString(1), r.getInt(2), nextAt, r.getString(4), r.getString(5),
+                        r.wasNull() ? null : Instant.ofEpochMilli(warned));
+            }
+        }
+    }
+
+    private List<Instant> attemptTimes(String address) throws Exception {
+        List<Instant> out = new ArrayList<>();
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT a.at FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
+                     + "WHERE r.address = ? ORDER BY a.id")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) out.add(Instant.ofEpochMilli(r.getLong(1)));
+            }
+        }
+        return out;
+    }
+
+    /** Moves the clock to the recipient's next attempt and waits until that attempt is recorded. */
+    private State nextAttempt(String address) throws Exception {
+        State before = state(address);
+        clock.set(before.next());
+        relay.wakeScheduler();
+        Await.until(LIMIT, "attempt " + (before.attempts() + 1) + " of " + address,
+                () -> state(address) == null || state(address).attempts() > before.attempts());
+        return state(address);
+    }
+
+    @Test
+    void aGreylistedRecipientIsDeliveredAfterTheGreylistWait() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder()
+                .rcptReplies("g@example.com", "451 4.7.1 Greylisted, try again after some time.", "250 2.1.5 Ok").start()) {
+            start(Map.of("example.com", "127.0.0.1:" + up.port()));
+            send(List.of("g@example.com"));
+            Await.until(LIMIT, "first try", () -> state("g@example.com").attempts() == 1);
+            State first = state("g@example.com");
+            assertEquals("deferred", first.state());
+            Duration wait = Duration.between(T0, first.next());
+            assertTrue(wait.compareTo(Duration.ofSeconds(306)) >= 0 && wait.compareTo(Duration.ofSeconds(414)) <= 0,
+                    "6 min ± 15 %: " + wait);
+            assertEquals(0, up.messages().size());
+
+            clock.set(first.next().minusSeconds(1));
+            relay.wakeScheduler();
+            assertEquals(1, state("g@example.com").attempts(), "not due yet");
+
+            State second = nextAttempt("g@example.com");
+            assertEquals(null, second, "delivered: the message has left the queue");
+            assertEquals(1, up.messages().size());
+            assertEquals(List.of("g@example.com"), up.messages().get(0).recipients());
+        }
+    }
+
+    @Test
+    void aMailboxOverQuotaForeverExpiresAtTheLifetime() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder()
+                .rcptReply("q@example.com", "452 4.2.2 The email account that you tried to reach is over quota").start()) {
+            // a second recipient at a paused destination keeps the message (and its history) in the queue
+            start(Map.of("example.com", "127.0.0.1:" + up.port(), "paused.example", "127.0.0.1:1"));
+            new Destinations(relay.database()).restrict("127.0.0.1:1", T0, T0.plus(Duration.ofDays(30)), 0, 0, "test pause");
+            send(List.of("q@example.com", "p@paused.example"));
+            Await.until(LIMIT, "first try", () -> state("q@example.com").attempts() == 1);
+
+            State s = state("q@example.com");
+            while (s.state().equals("deferred")) {
+                assertFalse(s.next().isAfter(T0.plus(Duration.ofHours(72))), "no attempt past the lifetime: " + s.next());
+                s = nextAttempt("q@example.com");
+            }
+            assertEquals("expired", s.state());
+            assertEquals("4.4.7", s.status());
+            assertEquals("4.2.2 The email account that you tried to reach is over quota", s.text(), "the last reply is kept");
+            List<Instant> times = attemptTimes("q@example.com");
+            assertEquals(T0.plus(Duration.ofHours(72)), times.get(times.size() - 1), "the last attempt uses the lifetime");
+            assertTrue(times.contains(T0.plus(Duration.ofHours(4))), "a try at the delay-warning time: " + times);
+            assertNotNull(s.delayNotified());
+            assertEquals(T0.plus(Duration.ofHours(4)), s.delayNotified());
+            assertTrue(times.size() >= 10 && times.size() <= 20, "mailbox_full backoff 1h doubling to 6h: " + times.size());
+            assertEquals("queued", state("p@paused.example").state(), "the paused destination was never tried");
+        }
+    }
+}
