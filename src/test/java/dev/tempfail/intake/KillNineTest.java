@@ -1,15 +1,13 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.queue.Database;
+import dev.tempfail.testsupport.ChildRelay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,16 +35,16 @@ class KillNineTest {
 
     @Test
     void everyAcknowledgedMessageSurvivesSigkill() throws Exception {
-        int smtpPort = freePort();
-        Process serve = startServe(smtpPort, freePort());
         Map<String, byte[]> acknowledged = new ConcurrentHashMap<>();
         AtomicInteger acks = new AtomicInteger();
         List<Thread> clients = new ArrayList<>();
+        // intake alone is under test here
+        ChildRelay serve = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"),
+                Map.of("TEMPFAIL_DELIVERY_ENABLED", "false"));
         try {
-            awaitListening(smtpPort, serve);
             for (int t = 0; t < CLIENTS; t++) {
                 int client = t;
-                Thread thread = new Thread(() -> sendUntilCut(smtpPort, client, acknowledged, acks), "client-" + t);
+                Thread thread = new Thread(() -> sendUntilCut(serve.smtpPort(), client, acknowledged, acks), "client-" + t);
                 thread.start();
                 clients.add(thread);
             }
@@ -55,12 +53,11 @@ class KillNineTest {
                 Thread.onSpinWait();
             }
         } finally {
-            serve.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no clean close of H2
-            serve.waitFor(30, TimeUnit.SECONDS);
+            serve.kill(); // SIGKILL: no shutdown hook, no clean close of H2
             for (Thread thread : clients) thread.join(30_000);
         }
         assertTrue(acknowledged.size() >= ACKS_BEFORE_KILL / 2,
-                "load too small to mean anything: " + acknowledged.size() + " acks; serve log:\n" + log());
+                "load too small to mean anything: " + acknowledged.size() + " acks; serve log:\n" + serve.log());
 
         try (Database db = Database.open(dir.resolve("queue"), 2);
              Connection c = db.connection();
@@ -103,41 +100,6 @@ class KillNineTest {
             }
         } catch (IOException expected) {
             // the server was killed under us
-        }
-    }
-
-    private Process startServe(int smtpPort, int adminPort) throws IOException {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.tempfail.Main", "serve");
-        pb.environment().put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
-        pb.environment().put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
-        pb.environment().put("TEMPFAIL_QUEUE_DIR", dir.resolve("queue").toString());
-        pb.environment().put("TEMPFAIL_DELIVERY_ENABLED", "false"); // intake alone is under test here
-        pb.redirectErrorStream(true).redirectOutput(dir.resolve("serve.log").toFile());
-        return pb.start();
-    }
-
-    private String log() throws IOException {
-        return Files.readString(dir.resolve("serve.log"));
-    }
-
-    private void awaitListening(int port, Process serve) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (System.nanoTime() < deadline) {
-            if (!serve.isAlive()) throw new AssertionError("serve exited: " + log());
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                serve.waitFor(100, TimeUnit.MILLISECONDS); // poll interval for start-up, not a wait for a retry
-            }
-        }
-        throw new AssertionError("serve did not listen within 60 s: " + log());
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -1,0 +1,95 @@
+package dev.tempfail.testsupport;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tempfail serve} in a child JVM, for what only a separate process can show: that a
+ * relay killed with SIGKILL (no shutdown hook, no clean close of H2) loses nothing.
+ */
+public final class ChildRelay implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final int smtpPort;
+    private final int adminPort;
+
+    private ChildRelay(Process process, Path log, int smtpPort, int adminPort) {
+        this.process = process;
+        this.log = log;
+        this.smtpPort = smtpPort;
+        this.adminPort = adminPort;
+    }
+
+    /** Starts {@code serve} with the queue in {@code queueDir}, TEMPFAIL_* {@code env}, and waits until it listens. */
+    public static ChildRelay start(Path queueDir, Path log, Map<String, String> env) throws Exception {
+        int smtpPort = freePort();
+        int adminPort = freePort();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+                "dev.tempfail.Main", "serve");
+        Map<String, String> all = new HashMap<>(env);
+        all.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
+        all.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
+        all.put("TEMPFAIL_QUEUE_DIR", queueDir.toString());
+        all.putIfAbsent("TEMPFAIL_DELIVERY_DNS_SERVERS", "127.0.0.1:9"); // never a real resolver
+        pb.environment().putAll(all);
+        pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        ChildRelay child = new ChildRelay(pb.start(), log, smtpPort, adminPort);
+        child.awaitListening();
+        return child;
+    }
+
+    public int smtpPort() {
+        return smtpPort;
+    }
+
+    public int adminPort() {
+        return adminPort;
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** SIGKILL, as {@code kill -9}: the process gets no chance to clean up. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    public String log() throws IOException {
+        return Files.exists(log) ? Files.readString(log) : "";
+    }
+
+    private void awaitListening() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) throw new AssertionError("serve exited: " + log());
+            try (Socket s = new Socket("127.0.0.1", smtpPort)) {
+                return;
+            } catch (IOException notYet) {
+                process.waitFor(100, TimeUnit.MILLISECONDS); // start-up poll
+            }
+        }
+        throw new AssertionError("serve did not listen within 60 s: " + log());
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** SIGTERM: a clean stop. */
+    @Override
+    public void close() throws InterruptedException {
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) kill();
+    }
+}
