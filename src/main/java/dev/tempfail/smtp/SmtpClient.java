@@ -198,6 +198,10 @@ public final class SmtpClient {
                     }
                     transactions++;
                     Transaction t = caps.pipelining() ? pipelined(c, caps, pending) : lockstep(c, caps, pending);
+                    if (t.deferred().size() >= pending.size()) { // no progress: cannot happen, must not loop
+                        log.error("transaction to {} settled no recipient; giving up on the rest", c.target());
+                        break;
+                    }
                     pending = t.deferred();
                     needRset = t.needRset();
                 }
