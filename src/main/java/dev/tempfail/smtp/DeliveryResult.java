@@ -14,7 +14,9 @@ import java.util.List;
  * @param transactions      MAIL transactions started on the connection (more than one when the
  *                          server limited recipients per transaction)
  * @param recipients        one result per envelope recipient, in envelope order
- * @param failedConnections connections given up before the one used (or all of them), in order
+ * @param failedConnections connections given up before the one used (or all of them), in order; a
+ *                          failed STARTTLS is here (stage STARTTLS) even when the plain-text retry
+ *                          to the same host then carried the transaction
  */
 public record DeliveryResult(Target target, boolean tls, String tlsCipher, EhloCapabilities capabilities,
                              int transactions, List<RecipientResult> recipients,

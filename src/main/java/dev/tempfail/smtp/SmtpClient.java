@@ -124,7 +124,7 @@ public final class SmtpClient {
                         if (secured != null) caps = secured;
                     } catch (IOException | Refused e) {
                         c.close();
-                        String why = e instanceof Refused r ? "EHLO after STARTTLS refused: " + r.reply : describe((IOException) e);
+                        String why = e instanceof Refused r ? r.what + " refused: " + r.reply : describe((IOException) e);
                         fail(target, Stage.STARTTLS, synthetic(421, "4.7.5",
                                 "TLS with " + target + " failed: " + why + "; trying again without TLS"));
                         return connect(target, false);
@@ -149,13 +149,13 @@ public final class SmtpClient {
             SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to EHLO");
             if (r.code() / 100 == 2) return EhloCapabilities.fromEhlo(r);
             if (r.code() < 400) throw new SmtpProtocolException("unexpected reply to EHLO: " + r);
-            if (r.code() < 500) throw new Refused(r);
+            if (r.code() < 500) throw new Refused("EHLO", r);
             c.send("HELO " + heloName, timeouts.ehlo());
             c.flush(timeouts.ehlo());
             SmtpReply h = c.readReply(timeouts.ehlo(), "waiting for the reply to HELO");
             if (h.code() / 100 == 2) return EhloCapabilities.fromHelo(h);
             if (h.code() < 400) throw new SmtpProtocolException("unexpected reply to HELO: " + h);
-            throw new Refused(h);
+            throw new Refused("HELO", h);
         }
 
         /**
@@ -167,13 +167,17 @@ public final class SmtpClient {
             c.send("STARTTLS", timeouts.ehlo());
             c.flush(timeouts.ehlo());
             SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to STARTTLS");
-            if (r.code() == 421) throw new Refused(r);
+            if (r.code() == 421) throw new Refused("STARTTLS", r);
             if (r.code() != 220) {
                 log.debug("{} declined STARTTLS ({}); going on without TLS", c.target(), r);
                 return null;
             }
             c.startTls(timeouts.ehlo());
-            return hello(c);
+            try {
+                return hello(c);
+            } catch (Refused e) {
+                throw new Refused("EHLO after STARTTLS", e.reply);
+            }
         }
 
         // ---- transactions --------------------------------------------------------------------
@@ -198,6 +202,10 @@ public final class SmtpClient {
                     }
                     transactions++;
                     Transaction t = caps.pipelining() ? pipelined(c, caps, pending) : lockstep(c, caps, pending);
+                    if (t.deferred().size() >= pending.size()) { // no progress: cannot happen, must not loop
+                        log.error("transaction to {} settled no recipient; giving up on the rest", c.target());
+                        break;
+                    }
                     pending = t.deferred();
                     needRset = t.needRset();
                 }
@@ -436,10 +444,12 @@ public final class SmtpClient {
 
     /** EHLO and HELO (or STARTTLS) refused with this reply. */
     private static final class Refused extends Exception {
+        final String what;
         final SmtpReply reply;
 
-        Refused(SmtpReply reply) {
-            super(reply.toString(), null, false, false);
+        Refused(String what, SmtpReply reply) {
+            super(what + ": " + reply, null, false, false);
+            this.what = what;
             this.reply = reply;
         }
     }

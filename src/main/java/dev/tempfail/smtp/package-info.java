@@ -20,7 +20,8 @@
  * <li>EHLO, falling back to HELO on a 5xx. STARTTLS when offered (opportunistic: any
  *     certificate is accepted); after TLS, EHLO again. If the handshake (or that EHLO) fails,
  *     a new plain-text connection is made to the same host, as Postfix does. A server that
- *     declines STARTTLS with 4xx/5xx is talked to in plain text on the same connection.</li>
+ *     declines STARTTLS with a 4xx/5xx other than 421 is talked to in plain text on the same
+ *     connection.</li>
  * <li>MAIL FROM (with {@code SIZE=}, {@code BODY=8BITMIME}, {@code RET=}, {@code ENVID=} where
  *     advertised and given), one RCPT TO per recipient (with {@code NOTIFY=}, {@code ORCPT=} under
  *     DSN), DATA only if a RCPT was accepted, the content dot-stuffed, QUIT (its reply is not
