@@ -30,8 +30,14 @@ final class Decider {
     /** What was decided, with the classification and the policy's decision kept for logs and throttles. */
     record Decision(Attempt attempt, Classification classification, RetryDecision retry) {}
 
-    Decision decide(Leased r, Stage stage, SmtpReply reply, String remoteHost, String remoteIp, Instant now) {
+    /**
+     * @param noHostReached no host got as far as MAIL FROM: even a 5xx (a greeting) then only
+     *                      means that this attempt failed, and the recipient is tried again later
+     */
+    Decision decide(Leased r, Stage stage, SmtpReply reply, String remoteHost, String remoteIp, boolean noHostReached,
+                    Instant now) {
         Classification c = classifier.classify(stage, reply, remoteHost);
+        if (noHostReached) c = c.asTransient();
         RetryDecision d = policy.decide(c, stateOf(r), now);
         RecipientState state;
         Instant next = null;

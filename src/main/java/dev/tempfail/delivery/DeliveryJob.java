@@ -112,7 +112,8 @@ final class DeliveryJob implements Runnable {
         boolean accepted = false;
         for (int i = 0; i < recipients.size(); i++) {
             RecipientResult rr = result.recipients().get(i);
-            Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip, now);
+            Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip,
+                    result.connectionFailed(), now);
             decisions.add(d);
             accepted |= d.classification().isDelivered();
             Optional<DestinationEffect> effect = d.retry().destination();
@@ -133,7 +134,7 @@ final class DeliveryJob implements Runnable {
         SmtpReply reply = SmtpReply.of(code, List.of(status + " " + reason));
         Instant now = ctx.clock().instant();
         List<Decider.Decision> decisions = new ArrayList<>();
-        for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, now));
+        for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, false, now));
         record(decisions, "none");
     }
 

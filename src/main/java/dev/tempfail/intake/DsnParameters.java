@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.smtp.Xtext;
 import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Set;

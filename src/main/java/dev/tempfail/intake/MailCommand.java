@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.smtp.Xtext;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 

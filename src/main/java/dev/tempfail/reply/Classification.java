@@ -34,6 +34,17 @@ public record Classification(Outcome outcome, Category category, String status, 
         if (outcome != Outcome.DELIVERED) Objects.requireNonNull(category, "category");
     }
 
+    /**
+     * This classification taken as a temporary failure: for a permanent reply that came before
+     * any transaction (a 5xx greeting) from the last of several hosts. Each host's 5xx only
+     * means "try the next MX"; when all fail, the attempt as a whole is temporary.
+     */
+    public Classification asTransient() {
+        if (outcome != Outcome.PERMANENT) return this;
+        return new Classification(Outcome.TRANSIENT, category, "4" + status.substring(1), waitHint, perHour,
+                rule + ", every host refused before MAIL", note, newTransaction, stage, reply);
+    }
+
     public boolean isTransient() { return outcome == Outcome.TRANSIENT; }
 
     public boolean isPermanent() { return outcome == Outcome.PERMANENT; }

@@ -222,4 +222,17 @@ class DeliveryTest {
             assertTrue(dead.connections() <= 2, "at most per_destination connections: " + dead.connections());
         }
     }
+
+    @Test
+    void everyHostRefusingAtTheGreetingIsATemporaryFailure() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder().greeting("554 5.7.1 No SMTP service here").start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + up.port() + "'}"));
+            send("s@example.org", List.of("r@example.com"), "greeting");
+            Await.until(LIMIT, "tried", () -> recipients().get("r@example.com").attempts() == 1);
+            Row r = recipients().get("r@example.com");
+            assertEquals("deferred", r.state(), "a 5xx greeting means: try another host, or later");
+            assertEquals(554, r.code());
+            assertEquals("connect", r.stage());
+        }
+    }
 }

@@ -1,0 +1,68 @@
+package dev.tempfail.intake;
+
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayInputStream;
+import java.io.EOFException;
+import java.nio.charset.StandardCharsets;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DataReaderTest {
+    private static DataReader.Result read(String wire, long max) throws Exception {
+        return DataReader.read(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), max);
+    }
+
+    private static String text(DataReader.Result r) {
+        return new String(r.content(), StandardCharsets.ISO_8859_1);
+    }
+
+    @Test
+    void unstuffsDotsIncludingOnTheVeryFirstLine() throws Exception {
+        DataReader.Result r = read("..first\r\nmid\r\n..\r\n...x\r\n.\r\nQUIT\r\n", 1000);
+        assertTrue(r.acceptable());
+        assertEquals(".first\r\nmid\r\n.\r\n..x\r\n", text(r));
+    }
+
+    @Test
+    void anEmptyMessageEndsAtOnce() throws Exception {
+        assertEquals("", text(read(".\r\n", 10)));
+    }
+
+    @Test
+    void stopsExactlyAtTheTerminatorLeavingPipelinedCommands() throws Exception {
+        ByteArrayInputStream in = new ByteArrayInputStream("a\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
+        DataReader.read(in, 100);
+        assertEquals("QUIT\r\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void bareLineEndingsAndFakeTerminatorsAreCaughtAndReadPast() throws Exception {
+        for (String fake : new String[] {"x\n.\n", "x\n.\r\n", "x\r\n.\n", "x\r.\r\n", "x\r\n.\r\r\n"}) {
+            ByteArrayInputStream in = new ByteArrayInputStream((fake + "MAIL FROM:<a@b.example>\r\n.\r\nNEXT")
+                    .getBytes(StandardCharsets.US_ASCII));
+            DataReader.Result r = DataReader.read(in, 1000);
+            assertTrue(r.bareLineEnding(), fake);
+            assertFalse(r.acceptable());
+            assertEquals("NEXT", new String(in.readAllBytes(), StandardCharsets.US_ASCII), "read to the real end: " + fake);
+        }
+    }
+
+    @Test
+    void overTheLimitIsCountedButNotKept() throws Exception {
+        DataReader.Result r = read("0123456789\r\n.\r\n", 5);
+        assertTrue(r.tooLarge());
+        assertNull(r.content());
+        assertEquals(12, r.size());
+        assertTrue(read("012\r\n.\r\n", 5).acceptable(), "exactly at the limit is fine");
+    }
+
+    @Test
+    void endOfInputBeforeTheTerminatorIsAnError() {
+        assertThrows(EOFException.class, () -> read("half a message\r\n", 100));
+    }
+}
