@@ -1,0 +1,90 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.smtp.Stage;
+import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.ChildRelay;
+import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.SmtpTestClient;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * {@code serve} killed with SIGKILL in the middle of delivering: after a restart every
+ * recipient is delivered at least once (at-least-once: a message whose final dot was answered
+ * after the kill comes again), and none is lost.
+ */
+class DeliveryCrashTest {
+    private static final int MESSAGES = 100;
+    private static final int WORKERS = 4;
+
+    @TempDir Path dir;
+
+    @Test
+    void everyRecipientIsDeliveredAtLeastOnceAcrossAKill() throws Exception {
+        // the upstream records each message, then waits before its 250: a kill then leaves it "maybe delivered"
+        try (FakeUpstream up = FakeUpstream.builder().delay(Stage.DATA, Duration.ofMillis(40)).start()) {
+            Map<String, String> env = Map.of("TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + up.port() + "'}",
+                    "TEMPFAIL_DELIVERY_WORKERS", "" + WORKERS);
+            ChildRelay first = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env);
+            try {
+                try (SmtpTestClient c = SmtpTestClient.connect(first.smtpPort())) {
+                    c.reply();
+                    c.command("EHLO client.test");
+                    for (int i = 0; i < MESSAGES; i++) {
+                        c.command("MAIL FROM:<s@example.org>");
+                        c.command("RCPT TO:<r" + i + "@example.com>");
+                        c.command("DATA");
+                        c.send("Subject: crash " + i + "\r\n\r\nx\r\n.\r\n");
+                        assertTrue(c.reply().startsWith("250 "));
+                    }
+                }
+                Await.until(Duration.ofSeconds(30), "some deliveries before the kill", () -> up.messages().size() >= 20);
+            } finally {
+                first.kill();
+            }
+            int beforeRestart = up.messages().size();
+            assertTrue(beforeRestart < MESSAGES, "the kill came mid-delivery: " + beforeRestart);
+
+            try (ChildRelay second = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env)) {
+                Await.until(Duration.ofSeconds(60), "every message delivered", () -> subjects(up).size() == MESSAGES);
+                Await.until(Duration.ofSeconds(30), "queue empty", () -> queueTotal(second.adminPort()) == 0);
+            }
+            Map<String, Integer> counts = subjects(up);
+            int duplicates = up.messages().size() - counts.size();
+            System.out.printf("delivery crash test: %d messages, %d delivered before the kill, %d duplicate(s) after%n",
+                    MESSAGES, beforeRestart, duplicates);
+            assertEquals(MESSAGES, counts.size(), "none lost");
+            assertTrue(duplicates <= WORKERS, "duplicates only for tries in flight at the kill: " + duplicates);
+        }
+    }
+
+    private static Map<String, Integer> subjects(FakeUpstream up) {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (FakeUpstream.Received m : up.messages()) {
+            String content = m.contentAsString();
+            int at = content.indexOf("Subject: crash ");
+            counts.merge(content.substring(at, content.indexOf("\r\n", at)), 1, Integer::sum);
+        }
+        return counts;
+    }
+
+    private static int queueTotal(int adminPort) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/queue?limit=1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).get("total").asInt();
+    }
+
+}
