@@ -4,6 +4,7 @@ import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.DestinationState;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
+import dev.tempfail.reply.Category;
 import dev.tempfail.reply.DestinationEffect;
 import dev.tempfail.route.RouteResult;
 import dev.tempfail.smtp.DeliveryResult;
@@ -117,7 +118,7 @@ final class DeliveryJob implements Runnable {
             decisions.add(d);
             accepted |= d.classification().isDelivered();
             Optional<DestinationEffect> effect = d.retry().destination();
-            if (effect.isPresent() && d.classification().concernsDestination()) {
+            if (effect.isPresent() && concernsDestination(d, result)) {
                 DestinationEffect e = effect.get();
                 ctx.destinations().restrict(destination, now, e.pauseUntil(), e.maxConnections(), e.maxPerHour(), e.reason());
             }
@@ -127,6 +128,16 @@ final class DeliveryJob implements Runnable {
         for (HostFailure f : result.failedConnections()) {
             log.info("{}: host {} gave up at {}: {}", recipients.get(0).queueId(), f.target(), f.stage().label(), f.reply());
         }
+    }
+
+    /**
+     * Whether a reply should change how the whole destination is treated: replies about the
+     * destination (not one RCPT), and for network trouble only when every host failed, as
+     * Postfix marks a destination dead only when it cannot reach any of its hosts.
+     */
+    private static boolean concernsDestination(Decider.Decision d, DeliveryResult result) {
+        if (!d.classification().concernsDestination()) return false;
+        return d.classification().category() != Category.NETWORK || result.connectionFailed();
     }
 
     /** A failure before any SMTP (DNS): the same classification and policy as a remote reply. */
