@@ -50,6 +50,7 @@
 #   Needs root (it installs Postfix if missing and runs a Postfix instance).
 #   Traffic goes to 127.0.0.1 only; every batch is bounded by LEG_TIMEOUT (300 s).
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 PF_INTAKE_MODE=${PF_INTAKE_MODE:-closed}   # closed | hold
@@ -79,7 +80,9 @@ timed_intake() {
 tempfail_run() {
     local run=$1 dir=$WORK/tf-intake-$1 q
     tf_config "$dir" "$CLOSED_PORT"
-    tf_start "$dir" || { fail_run "tempfail run $run: did not start"; return 0; }
+    if ! tf_start "$dir"; then
+        fail_run "tempfail run $run: did not start"; tf_stop; return 0
+    fi
     if timed_intake tempfail "$run" "$TF_PORT"; then
         q=$(tf_queue_count "$dir")
         if [[ $q == skip:* ]]; then

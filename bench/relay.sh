@@ -42,6 +42,7 @@
 #   Needs root (installs Postfix if missing, runs a Postfix instance and smtp-sink).
 #   Traffic goes to 127.0.0.1 only; every wait is bounded.
 set -euo pipefail
+# shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 FAILURES=0
@@ -82,6 +83,18 @@ timed_relay() {
         "smtp-source done after $(elapsed "$t0" "$t1")s"
 }
 
+# tf_wait_queue_empty DIR SECONDS: the sink may count a message before tempfail has
+# recorded its 250; poll `queue list` until empty. Prints the last count (or "skip: ...").
+tf_wait_queue_empty() {
+    local dir=$1 limit=$2 q i
+    for ((i = 0; i < limit; i++)); do
+        q=$(tf_queue_count "$dir")
+        [[ $q == 0 || $q == skip:* ]] && break
+        sleep 1
+    done
+    echo "$q"
+}
+
 tempfail_run() {
     local run=$1 dir=$WORK/tf-relay-$1 q
     sink_start "$SINK_PORT" "$WORK/sink-tempfail-$run.out"
@@ -89,7 +102,7 @@ tempfail_run() {
     if ! tf_start "$dir"; then
         fail_run "tempfail run $run: did not start"
     elif timed_relay tempfail "$run" "$TF_PORT" "$WORK/sink-tempfail-$run.out"; then
-        q=$(tf_queue_count "$dir")
+        q=$(tf_wait_queue_empty "$dir" 30)
         if [[ $q == skip:* ]]; then
             log "tempfail run $run: queue-empty check ${q}"
             record tempfail "$run" "$LAST_SECONDS"
