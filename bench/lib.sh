@@ -360,24 +360,16 @@ tf_start() {
 
 tf_stop() { stop_pid "$TF_PID"; }
 
-# tf_queue_count DIR: messages tempfail holds, from `queue list --json`; prints "skip: why"
-# when that is not available. The JSON shape is not settled yet; counted with jq: a
-# top-level array, an object with exactly one array member (e.g. {"messages": [...]}),
-# or JSON lines (one object per message; empty output = 0).
+# tf_queue_count DIR: messages tempfail holds, from `queue list --json` ({"total": N, ...});
+# prints "skip: why" when that is not available.
 tf_queue_count() {
     local dir=$1 json
-    tf_has_command queue || { echo "skip: no 'queue' subcommand in the jar yet"; return 0; }
     command -v jq >/dev/null || { echo "skip: jq not installed (apt-get install jq)"; return 0; }
-    if ! json=$(tf_cli "$dir" queue list --json --config "$dir/tempfail.yaml") \
-        && ! json=$(tf_cli "$dir" queue list --json); then
+    if ! json=$(tf_cli "$dir" queue list --json --limit 1 --config "$dir/tempfail.yaml"); then
         echo "skip: 'queue list --json' failed: $(tail -n1 "$dir/cli.err")"
         return 0
     fi
-    jq -rs 'if length != 1 then length
-            else .[0] | if type == "array" then length
-                        elif type == "object" and ([.[] | arrays] | length) == 1 then [.[] | arrays][0] | length
-                        else "skip: unknown JSON shape" end
-            end' <<<"$json" 2>/dev/null || echo "skip: output is not JSON"
+    jq -r '.total' <<<"$json" 2>/dev/null || echo "skip: output is not JSON"
 }
 
 # tf_cli DIR ARGS...: run a tempfail CLI command against the bench instance (bounded)

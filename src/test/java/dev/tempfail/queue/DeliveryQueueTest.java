@@ -36,6 +36,7 @@ class DeliveryQueueTest {
 
     @AfterEach
     void close() {
+        store.close();
         db.close();
     }
 

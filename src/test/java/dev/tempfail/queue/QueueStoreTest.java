@@ -24,12 +24,13 @@ class QueueStoreTest {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
         try (Database db = Database.open(dir, 4)) {
-            QueueStore store = new QueueStore(db, new Wakeup());
             String id = QueueIds.next(Clock.fixed(now, ZoneOffset.UTC));
-            store.enqueue(new NewMessage(id, "a@example.org", List.of(
-                    new NewMessage.NewRecipient("x@Example.COM", null, null),
-                    new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
-                    content, now, null, null, null, false, "127.0.0.1", "client.test", false));
+            try (QueueStore store = new QueueStore(db, new Wakeup())) {
+                store.enqueue(new NewMessage(id, "a@example.org", List.of(
+                        new NewMessage.NewRecipient("x@Example.COM", null, null),
+                        new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
+                        content, now, null, null, null, false, "127.0.0.1", "client.test", false));
+            }
             assertTrue(id.matches("[0-9A-Z]{10,20}"), id);
             try (Connection c = db.connection();
                  ResultSet r = c.createStatement().executeQuery(
@@ -44,6 +45,37 @@ class QueueStoreTest {
                 assertEquals(now.toEpochMilli(), r.getLong(5));
                 assertTrue(r.next());
                 assertEquals("example.net", r.getString(3));
+            }
+        }
+    }
+
+    @Test
+    void concurrentMessagesShareCommitsAndAFailingOneFailsAlone() throws Exception {
+        Instant now = Instant.parse("2026-11-23T10:00:00Z");
+        byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
+        try (Database db = Database.open(dir, 8); QueueStore store = new QueueStore(db, new Wakeup())) {
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+            List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
+            for (int i = 0; i < 200; i++) {
+                // every 50th message reuses a queue id: the unique constraint makes its insert fail
+                String id = i % 50 == 49 ? "DUPLICATE" : "ID" + i;
+                results.add(pool.submit(() -> {
+                    try {
+                        store.enqueue(new NewMessage(id, "a@example.org", List.of(new NewMessage.NewRecipient("x@example.com", null, null)),
+                                content, now, null, null, null, false, "127.0.0.1", "h", false));
+                        return "ok";
+                    } catch (java.sql.SQLException e) {
+                        return "failed";
+                    }
+                }));
+            }
+            int ok = 0;
+            for (var r : results) if (r.get().equals("ok")) ok++;
+            pool.shutdown();
+            assertEquals(197, ok, "all but the three duplicates after the first are stored");
+            try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
+                r.next();
+                assertEquals(197, r.getInt(1), "a failed insert left nothing behind, and took no other message with it");
             }
         }
     }
