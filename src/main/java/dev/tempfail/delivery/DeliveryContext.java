@@ -7,8 +7,7 @@ import dev.tempfail.route.Router;
 import dev.tempfail.smtp.SmtpClient;
 
 import java.time.Clock;
-import java.time.Duration;
 
 /** What every delivery job shares: the queue, the throttles, the route, the client and the rules. */
 record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
-                       SmtpClient client, Decider decider, Lanes lanes, Clock clock, Duration busyRetry) {}
+                       SmtpClient client, Decider decider, Lanes lanes, Clock clock) {}

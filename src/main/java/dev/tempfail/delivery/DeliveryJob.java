@@ -33,19 +33,23 @@ final class DeliveryJob implements Runnable {
     private final DeliveryContext ctx;
     private final List<Leased> recipients;
     private final String domain;
+    private final Runnable done;
 
-    DeliveryJob(DeliveryContext ctx, List<Leased> recipients) {
+    /** {@code done} runs exactly once, when the job is over (sent, put back, or failed), wherever that is. */
+    DeliveryJob(DeliveryContext ctx, List<Leased> recipients, Runnable done) {
         this.ctx = ctx;
         this.recipients = List.copyOf(recipients);
         this.domain = recipients.get(0).domain();
+        this.done = done;
     }
 
     @Override
     public void run() {
+        boolean handedOn = false;
         try {
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
-                enterLane(hosts);
+                handedOn = enterLane(hosts);
             } else if (route instanceof RouteResult.PermanentFailure f) {
                 recordLocal(Stage.DNS, 550, f.status(), f.reason());
             } else if (route instanceof RouteResult.TemporaryFailure f) {
@@ -53,38 +57,43 @@ final class DeliveryJob implements Runnable {
             }
         } catch (Exception | Error e) {
             failSafe(e);
+        } finally {
+            if (!handedOn) done.run();
         }
     }
 
-    private void enterLane(RouteResult.Hosts hosts) throws Exception {
+    /** Returns true if the job went into the destination's lane (which then calls {@code done}). */
+    private boolean enterLane(RouteResult.Hosts hosts) throws Exception {
         String destination = hosts.destination();
+        if (throttled(destination)) return false;
+        DestinationState throttle = ctx.destinations().get(destination).orElse(null);
+        int width = throttle != null && throttle.maxConnections() != null
+                ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
+        ctx.lanes().run(destination, width, () -> {
+            try {
+                if (!throttled(destination)) send(hosts);
+            } catch (Exception | Error e) {
+                failSafe(e);
+            } finally {
+                done.run();
+            }
+        });
+        return true;
+    }
+
+    /**
+     * Puts the recipients back untried if the destination is paused or held to its hourly
+     * rate; checked again when a parked job starts, since the pause may have come meanwhile.
+     */
+    private boolean throttled(String destination) throws Exception {
         Instant now = ctx.clock().instant();
         DestinationState throttle = ctx.destinations().get(destination).orElse(null);
         Instant notBefore = throttle == null ? null : throttle.notBefore();
         if (notBefore != null && notBefore.isAfter(now)) {
             putBack(notBefore, "destination " + destination + " is throttled: " + throttle.reason());
-            return;
+            return true;
         }
-        int width = throttle != null && throttle.maxConnections() != null
-                ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
-        Runnable send = () -> {
-            try {
-                send(hosts);
-            } catch (Exception | Error e) {
-                failSafe(e);
-            }
-        };
-        switch (ctx.lanes().enter(destination, width, send)) {
-            case RUN_NOW -> {
-                try {
-                    send.run();
-                } finally {
-                    ctx.lanes().leave(destination);
-                }
-            }
-            case PARKED -> { } // runs when a place in the lane frees up
-            case TURNED_AWAY -> putBack(now.plus(ctx.busyRetry()), "destination " + destination + " is busy");
-        }
+        return false;
     }
 
     private void send(RouteResult.Hosts hosts) throws Exception {

@@ -30,12 +30,12 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DeliveryService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
     /**
-     * How long a worker holds a recipient. Longer than any one try can take (DNS, then up to five
-     * hosts with RFC 5321 timeouts), so that a slow try is never taken over by a second worker.
+     * How long the relay holds a leased recipient. Longer than a try can take, parked behind a
+     * slow destination included (DNS, then up to five hosts with RFC 5321 timeouts), so that no
+     * try is ever taken over by a second one. A crash does not wait for it: leases a dead
+     * process left are freed at start-up.
      */
-    static final Duration LEASE = Duration.ofHours(1);
-    /** When a destination's lane and parking are full, its recipients come back this much later. */
-    static final Duration BUSY_RETRY = Duration.ofSeconds(5);
+    static final Duration LEASE = Duration.ofHours(6);
 
     private final ExecutorService workers;
     private final Scheduler scheduler;
@@ -61,10 +61,10 @@ public final class DeliveryService implements AutoCloseable {
                 new RetryPolicy(config.retry(), new Random()));
         DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts()),
-                decider, new Lanes(workers), clock, BUSY_RETRY);
+                decider, new Lanes(workers), clock);
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
         scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
-                owner, group -> new DeliveryJob(ctx, group));
+                owner, (group, done) -> new DeliveryJob(ctx, group, done));
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");
         thread.setDaemon(true);

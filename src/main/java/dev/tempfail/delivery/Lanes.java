@@ -10,17 +10,15 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Per-destination concurrency: at most N connections to one destination at once, without
  * tying up worker threads while waiting. A job that finds its destination's lane full is
- * parked (in memory, its recipients still leased) and run by the next job that leaves the
- * lane; a lane whose parking is full too turns the job away, and the job puts its
- * recipients back in the queue for a little later.
+ * parked in memory (its recipients stay leased) and started by the next job that leaves the
+ * lane, as Postfix's queue manager keeps a queue per destination.
  *
  * <p>So a destination that accepts connections and never answers holds at most its own N
- * workers; every other destination keeps the rest.
+ * workers; every other destination keeps the rest. How much waits in memory in all is
+ * bounded by the scheduler's in-flight budget; when such a destination is finally marked
+ * down, its parked jobs put their recipients back at once.
  */
 final class Lanes {
-    /** Jobs parked per lane before more are turned away, as a multiple of the lane's width. */
-    static final int PARKING_FACTOR = 4;
-
     private final Executor executor;
     private final Map<String, Lane> lanes = new HashMap<>();
 
@@ -33,33 +31,32 @@ final class Lanes {
         final Queue<Runnable> parked = new ArrayDeque<>();
     }
 
-    enum Entry { RUN_NOW, PARKED, TURNED_AWAY }
-
     /**
-     * Asks to run {@code work} on {@code destination} with at most {@code width} at once. On
-     * RUN_NOW the caller runs it at once on its own thread and must call {@link #leave} after.
+     * Runs {@code work} on {@code destination} with at most {@code width} at once: at once on
+     * the caller's thread if the lane has room (returns true), else later on a worker (false).
      */
-    synchronized Entry enter(String destination, int width, Runnable work) {
-        Lane lane = lanes.computeIfAbsent(destination, d -> new Lane());
-        if (lane.active < width) {
+    boolean run(String destination, int width, Runnable work) {
+        Runnable inLane = () -> {
+            try {
+                work.run();
+            } finally {
+                leave(destination);
+            }
+        };
+        synchronized (this) {
+            Lane lane = lanes.computeIfAbsent(destination, d -> new Lane());
+            if (lane.active >= width) {
+                lane.parked.add(inLane);
+                return false;
+            }
             lane.active++;
-            return Entry.RUN_NOW;
         }
-        if (lane.parked.size() < width * PARKING_FACTOR) {
-            lane.parked.add(() -> {
-                try {
-                    work.run();
-                } finally {
-                    leave(destination);
-                }
-            });
-            return Entry.PARKED;
-        }
-        return Entry.TURNED_AWAY;
+        inLane.run();
+        return true;
     }
 
-    /** A job left the lane: the next parked one (if any) takes its place on a worker. */
-    void leave(String destination) {
+    /** A job left the lane: the next parked one (if any) takes its place, on a worker. */
+    private void leave(String destination) {
         Runnable next;
         synchronized (this) {
             Lane lane = lanes.get(destination);
@@ -75,10 +72,5 @@ final class Lanes {
         } catch (RejectedExecutionException shuttingDown) {
             // the relay is stopping: the parked job's recipients keep their lease and come back at the next start
         }
-    }
-
-    synchronized int active(String destination) {
-        Lane lane = lanes.get(destination);
-        return lane == null ? 0 : lane.active;
     }
 }

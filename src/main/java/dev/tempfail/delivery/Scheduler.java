@@ -8,24 +8,28 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * Leases due recipients and hands them to workers, grouped by message and domain so that
- * each job is one SMTP transaction. It leases only as much as the workers can start now,
- * wakes at once when intake commits new mail, and otherwise sleeps until the next
- * recipient falls due (at most {@code maxIdle}, so a clock that runs fast is followed).
+ * each job is one SMTP transaction. Like Postfix's active queue, it keeps up to
+ * {@link #IN_FLIGHT_PER_WORKER} jobs per worker in memory (running, queued, or parked behind
+ * their destination's lane), so that a slow destination never keeps the others waiting for
+ * work. It wakes at once when intake commits new mail or a job ends, and otherwise sleeps
+ * until the next recipient falls due (at most {@code maxIdle}, so a clock that runs fast is
+ * followed).
  */
 final class Scheduler implements Runnable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
-    /** Recipients leased per free worker and round: messages often have one recipient each. */
-    static final int RECIPIENTS_PER_WORKER = 8;
+    /** Jobs held in memory per worker: enough that parked jobs of one destination never starve the rest. */
+    static final int IN_FLIGHT_PER_WORKER = 50;
     /** A floor on idling, so that a due recipient that cannot be leased does not make the loop spin. */
     private static final long MIN_IDLE_MS = 10;
 
@@ -37,12 +41,13 @@ final class Scheduler implements Runnable {
     private final Duration leaseTime;
     private final Duration maxIdle;
     private final String owner;
-    private final Function<List<Leased>, Runnable> jobs;
-    private final AtomicInteger busy = new AtomicInteger();
+    private final BiFunction<List<Leased>, Runnable, Runnable> jobs;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private long rounds;
     private volatile boolean running = true;
 
     Scheduler(DeliveryQueue queue, Wakeup wakeup, Clock clock, Executor workers, int workerCount, Duration leaseTime,
-              Duration maxIdle, String owner, Function<List<Leased>, Runnable> jobs) {
+              Duration maxIdle, String owner, BiFunction<List<Leased>, Runnable, Runnable> jobs) {
         this.queue = queue;
         this.wakeup = wakeup;
         this.clock = clock;
@@ -58,8 +63,7 @@ final class Scheduler implements Runnable {
     public void run() {
         while (running) {
             try {
-                int leased = round();
-                if (leased == 0 || busy.get() >= workerCount) idle();
+                if (round() == 0) idle();
             } catch (InterruptedException e) {
                 return;
             } catch (Exception e) {
@@ -78,28 +82,27 @@ final class Scheduler implements Runnable {
         wakeup.signal();
     }
 
-    /** One round: lease what free workers can take and start it. Returns how many recipients were leased. */
+    /** One round: lease what the in-flight budget allows and start it. Returns how many recipients were leased. */
     int round() throws Exception {
-        int free = workerCount - busy.get();
-        if (free <= 0) return 0;
-        List<Leased> due = queue.lease(owner, clock.instant(), leaseTime, free * RECIPIENTS_PER_WORKER);
+        int budget = maxInFlight() - inFlight.get();
+        if (budget <= 0) return 0;
+        // each round's lease is its own (owner#round), so that a round reads back exactly what it won
+        List<Leased> due = queue.lease(owner + "#" + (++rounds), clock.instant(), leaseTime, budget);
         Map<String, List<Leased>> groups = new LinkedHashMap<>();
         for (Leased r : due) {
-            groups.computeIfAbsent(r.messageId() + " " + r.domain(), k -> new java.util.ArrayList<>()).add(r);
+            groups.computeIfAbsent(r.messageId() + " " + r.domain(), k -> new ArrayList<>()).add(r);
         }
         for (List<Leased> group : groups.values()) {
-            Runnable job = jobs.apply(group);
-            busy.incrementAndGet();
-            workers.execute(() -> {
-                try {
-                    job.run();
-                } finally {
-                    busy.decrementAndGet();
-                    wakeup.signal(); // a worker is free: there may be more to lease
-                }
-            });
+            inFlight.incrementAndGet();
+            workers.execute(jobs.apply(group, () -> {
+                if (inFlight.decrementAndGet() == maxInFlight() - 1) wakeup.signal(); // the budget has room again
+            }));
         }
         return due.size();
+    }
+
+    private int maxInFlight() {
+        return workerCount * IN_FLIGHT_PER_WORKER;
     }
 
     /** Waits for new mail, a free worker, or the next due time, whichever comes first. */
@@ -110,7 +113,4 @@ final class Scheduler implements Runnable {
         wakeup.await(Math.max(MIN_IDLE_MS, wait), TimeUnit.MILLISECONDS);
     }
 
-    int busy() {
-        return busy.get();
-    }
 }

@@ -29,7 +29,10 @@ public final class DeliveryQueue {
         this.db = db;
     }
 
-    /** Leases up to {@code limit} recipients due at {@code now}, the longest-waiting first. */
+    /**
+     * Leases up to {@code limit} recipients due at {@code now}, the longest-waiting first.
+     * {@code owner} must be new for every call: it is how the call reads back what it won.
+     */
     public List<Leased> lease(String owner, Instant now, Duration leaseTime, int limit) throws SQLException {
         long nowMs = now.toEpochMilli();
         long until = now.plus(leaseTime).toEpochMilli();
@@ -58,19 +61,20 @@ public final class DeliveryQueue {
                 }
             }
             c.commit();
-            return load(c, won);
+            return won.isEmpty() ? List.of() : load(c, owner, until);
         }
     }
 
-    private static List<Leased> load(Connection c, List<Long> ids) throws SQLException {
-        List<Leased> out = new ArrayList<>(ids.size());
+    /** The leased rows, read back in one query (by this lease's owner and expiry), oldest due first. */
+    private static List<Leased> load(Connection c, String owner, long until) throws SQLException {
+        List<Leased> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
-                + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r JOIN message m ON m.id = r.message_id "
-                + "WHERE r.id = ?")) {
-            for (long id : ids) {
-                s.setLong(1, id);
-                try (ResultSet r = s.executeQuery()) {
-                    if (!r.next()) continue;
+                + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r "
+                + "JOIN message m ON m.id = r.message_id WHERE r.next_attempt_at = ? AND r.lease_owner = ? ORDER BY r.id")) {
+            s.setLong(1, until);
+            s.setString(2, owner);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next()) {
                     long delay = r.getLong(12);
                     Instant delayNotified = r.wasNull() ? null : Instant.ofEpochMilli(delay);
                     out.add(new Leased(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5),
@@ -97,24 +101,29 @@ public final class DeliveryQueue {
 
     /**
      * Records one try of each recipient (an attempt row, the recipient's new state and last
-     * reply) in one transaction and releases their leases; then drops every message among them
-     * whose recipients are now all final.
+     * reply) and releases their leases, in one transaction that also drops every message among
+     * them whose recipients are now all final.
      *
-     * <p>The drop runs after the commit, in a statement of its own: two jobs for one message
-     * (recipients in two domains) may commit at the same moment, and inside its own transaction
-     * neither sees the other's recipients as final yet. After its commit, the later of the two
-     * sees both.
+     * <p>The transaction first locks the messages' rows: two jobs for one message (recipients
+     * in two domains) may finish at the same moment, and without the lock neither would see the
+     * other's recipients as final, so neither would drop the message.
      */
     public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
+        List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
         try (Connection c = db.connection()) {
             c.setAutoCommit(false);
-            try (PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
+            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM message WHERE id = ? FOR UPDATE");
+                 PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
                     + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
                          + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
                          + "last_text = ?, last_host = ?, last_stage = ?, category = ?, streak = ?, final_at = ?, "
                          + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ?")) {
+                for (long messageId : messages) { // in id order, so two jobs never wait on each other crosswise
+                    lock.setLong(1, messageId);
+                    lock.executeQuery().close();
+                }
                 for (int i = 0; i < recipients.size(); i++) {
                     Leased r = recipients.get(i);
                     Attempt t = attempts.get(i);
@@ -148,14 +157,11 @@ public final class DeliveryQueue {
                 }
                 a.executeBatch();
                 u.executeBatch();
+                for (long messageId : messages) dropIfAllFinal(c, messageId);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
-            }
-            c.setAutoCommit(true);
-            for (long messageId : recipients.stream().map(Leased::messageId).distinct().toList()) {
-                dropIfAllFinal(c, messageId);
             }
         }
     }

@@ -62,11 +62,11 @@ class DeliveryQueueTest {
     void leasesDueRecipientsOldestFirstAndNotTwice() throws Exception {
         enqueue(T0.plusSeconds(2), "late@example.com");
         enqueue(T0, "early@example.com");
-        assertEquals(List.of(), queue.lease("w", T0.minusSeconds(1), LEASE, 10), "nothing is due before its time");
+        assertEquals(List.of(), queue.lease("w1", T0.minusSeconds(1), LEASE, 10), "nothing is due before its time");
 
-        List<Leased> first = queue.lease("w", T0.plusSeconds(5), LEASE, 1);
+        List<Leased> first = queue.lease("w2", T0.plusSeconds(5), LEASE, 1);
         assertEquals(List.of("early@example.com"), first.stream().map(Leased::address).toList());
-        List<Leased> second = queue.lease("w", T0.plusSeconds(5), LEASE, 10);
+        List<Leased> second = queue.lease("w3", T0.plusSeconds(5), LEASE, 10);
         assertEquals(List.of("late@example.com"), second.stream().map(Leased::address).toList());
         assertEquals(List.of(), queue.lease("other", T0.plusSeconds(5), LEASE, 10), "leased recipients are not handed out again");
     }
@@ -85,7 +85,7 @@ class DeliveryQueueTest {
     @Test
     void recordKeepsEachTryAndDropsTheMessageWhenAllAreFinal() throws Exception {
         String queueId = enqueue(T0, "a@example.com", "b@example.com");
-        List<Leased> leased = queue.lease("w", T0, LEASE, 10);
+        List<Leased> leased = queue.lease("w4", T0, LEASE, 10);
         Instant t1 = T0.plusSeconds(1);
         queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))));
 
@@ -99,8 +99,8 @@ class DeliveryQueueTest {
         assertEquals("4.7.1 Greylisted", b.lastReply().text());
         assertEquals("greylisted", b.category());
 
-        assertEquals(List.of(), queue.lease("w", t1.plus(Duration.ofMinutes(5)), LEASE, 10));
-        List<Leased> retry = queue.lease("w", t1.plus(Duration.ofMinutes(6)), LEASE, 10);
+        assertEquals(List.of(), queue.lease("w5", t1.plus(Duration.ofMinutes(5)), LEASE, 10));
+        List<Leased> retry = queue.lease("w6", t1.plus(Duration.ofMinutes(6)), LEASE, 10);
         assertEquals(List.of("b@example.com"), retry.stream().map(Leased::address).toList());
         assertEquals(1, retry.get(0).attempts());
         assertEquals("greylisted", retry.get(0).category());
@@ -118,12 +118,12 @@ class DeliveryQueueTest {
     @Test
     void releasePutsWorkBackUntried() throws Exception {
         enqueue(T0, "r@example.com");
-        List<Leased> leased = queue.lease("w", T0, LEASE, 10);
+        List<Leased> leased = queue.lease("w7", T0, LEASE, 10);
         assertEquals("delivering", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
         queue.release(leased, T0.plusSeconds(30));
         assertEquals("queued", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
         assertEquals(T0.plusSeconds(30), queue.nextDue().orElseThrow());
-        Leased again = queue.lease("w", T0.plusSeconds(30), LEASE, 10).get(0);
+        Leased again = queue.lease("w8", T0.plusSeconds(30), LEASE, 10).get(0);
         assertEquals(0, again.attempts(), "a release is not an attempt");
     }
 }
