@@ -9,6 +9,7 @@ import java.util.Optional;
  * Outbound delivery: where mail goes and how many connections carry it.
  *
  * @param enabled        false: mail is accepted and queued, and nothing is sent
+ * @param connectionReuse how long a connection is kept idle for the next message to its host (zero: never)
  * @param dnsServers     resolvers to ask (IP addresses with a port); empty = the system's
  * @param dnsTimeout     how long one DNS question may take, all servers and retries included
  * @param mxAddressLimit how many addresses of a destination are tried in one delivery attempt
@@ -16,7 +17,7 @@ import java.util.Optional;
  * @param mxPort         the port for MX, implicit-MX and address-literal deliveries (25; tests change it)
  */
 public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<String, HostPort> routes, int workers,
-                             int perDestination, List<HostPort> dnsServers, Duration dnsTimeout,
+                             int perDestination, Duration connectionReuse, List<HostPort> dnsServers, Duration dnsTimeout,
                              int mxAddressLimit, int mxPort) {
 
     static DeliveryConfig from(Settings s) {
@@ -37,6 +38,7 @@ public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<
                 s.map("delivery.routes", v -> HostPort.parse(v, 25)),
                 s.integer("delivery.workers", 1, 10_000),
                 s.integer("delivery.per_destination", 1, 10_000),
+                s.duration("delivery.connection_reuse"),
                 dnsServers,
                 dnsTimeout,
                 s.integer("delivery.mx_address_limit", 1, 100),

@@ -60,7 +60,8 @@ public final class DeliveryService implements AutoCloseable {
         Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
                 new RetryPolicy(config.retry(), new Random()));
         DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
-                new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts()),
+                new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
+                        config.delivery().connectionReuse()),
                 decider, new Lanes(workers), clock);
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
         scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),

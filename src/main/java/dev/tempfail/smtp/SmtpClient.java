@@ -5,6 +5,7 @@ import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -25,6 +26,7 @@ public final class SmtpClient {
     private final String heloName;
     private final SmtpTimeouts timeouts;
     private final boolean startTls;
+    private final ConnectionCache cache;
 
     /** A client that uses STARTTLS whenever it is offered. */
     public SmtpClient(String heloName, SmtpTimeouts timeouts) {
@@ -37,11 +39,20 @@ public final class SmtpClient {
      *                 accepted; a failed handshake is retried in plain text)
      */
     public SmtpClient(String heloName, SmtpTimeouts timeouts, boolean startTls) {
+        this(heloName, timeouts, startTls, Duration.ZERO);
+    }
+
+    /**
+     * @param reuseFor how long a connection is kept idle after a transaction for the next message
+     *                 to the same host ({@link Duration#ZERO}: close every connection at once)
+     */
+    public SmtpClient(String heloName, SmtpTimeouts timeouts, boolean startTls, Duration reuseFor) {
         Objects.requireNonNull(heloName, "heloName");
         if (!heloName.matches("[A-Za-z0-9._:\\[\\]-]+")) throw new IllegalArgumentException("bad HELO name: " + heloName);
         this.heloName = heloName;
         this.timeouts = Objects.requireNonNull(timeouts, "timeouts");
         this.startTls = startTls;
+        this.cache = reuseFor.isZero() || reuseFor.isNegative() ? null : new ConnectionCache(reuseFor);
     }
 
     /**
@@ -80,6 +91,8 @@ public final class SmtpClient {
         DeliveryResult run(List<Target> targets) {
             if (targets.isEmpty()) throw new IllegalArgumentException("no target hosts");
             for (Target target : targets) {
+                ConnectionCache.Idle idle = cache == null ? null : cache.take(target);
+                if (idle != null) return transact(idle.connection(), idle.capabilities());
                 Established e = connect(target, startTls);
                 if (e != null) return transact(e.connection(), e.capabilities());
             }
@@ -187,6 +200,7 @@ public final class SmtpClient {
             for (int i = 0; i < results.length; i++) pending.add(i);
             int transactions = 0;
             boolean needRset = false;
+            boolean kept = false;
             try {
                 while (!pending.isEmpty()) {
                     if (needRset) {
@@ -209,7 +223,8 @@ public final class SmtpClient {
                     pending = t.deferred();
                     needRset = t.needRset();
                 }
-                c.quit(timeouts.mail());
+                kept = keepForReuse(c, caps);
+                if (!kept) c.quit(timeouts.mail());
             } catch (ServerClosing x) {
                 c.close();
                 settleRest(x.stage, x.reply, false);
@@ -220,7 +235,7 @@ public final class SmtpClient {
                 c.close();
                 settleRest(stage, transactionFailure(e), true);
             } finally {
-                c.close();
+                if (!kept) c.close();
             }
             for (int i = 0; i < results.length; i++) {
                 if (results[i] == null) { // a bug, never a silent success
@@ -229,6 +244,17 @@ public final class SmtpClient {
                 }
             }
             return new DeliveryResult(c.target(), c.tls(), c.tlsCipher(), caps, transactions, List.of(results), failures);
+        }
+
+        /** RSET and into the cache, if reuse is on and the server agrees; false if the connection is to be closed. */
+        private boolean keepForReuse(SmtpConnection c, EhloCapabilities caps) throws IOException {
+            if (cache == null) return false;
+            stage = Stage.MAIL;
+            c.send("RSET", timeouts.mail());
+            c.flush(timeouts.mail());
+            if (c.readReply(timeouts.mail(), "waiting for the reply to RSET").code() != 250) return false;
+            cache.put(c.target(), c, caps, timeouts.mail());
+            return true;
         }
 
         /** MAIL, each RCPT and DATA, each waiting for its reply. */

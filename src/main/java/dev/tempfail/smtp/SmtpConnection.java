@@ -180,6 +180,22 @@ final class SmtpConnection implements Closeable {
         close();
     }
 
+    /**
+     * An idle connection is still usable: nothing is left unread, and the server has neither
+     * closed it nor said anything since (such as a 421 before it hangs up).
+     */
+    boolean stillIdle() {
+        if (pos != lim) return false;
+        try {
+            socket.setSoTimeout(1);
+            return in.read(buf, 0, buf.length) == 0; // -1: closed; more than 0: it spoke while idle
+        } catch (SocketTimeoutException quiet) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     @Override
     public void close() {
         closeQuietly(socket);

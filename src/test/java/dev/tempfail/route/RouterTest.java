@@ -310,7 +310,7 @@ class RouterTest {
     void noDnsServerListeningIsATemporaryFailure() {
         int port = dns.port();
         dns.close();
-        Router router = new Router(new DeliveryConfig(true, Optional.empty(), Map.of(), 1, 1,
+        Router router = new Router(new DeliveryConfig(true, Optional.empty(), Map.of(), 1, 1, java.time.Duration.ZERO,
                 List.of(new HostPort("127.0.0.1", port)), TIMEOUT, 5, 25), new Random(1), noHosts);
         RouteResult.TemporaryFailure f = assertInstanceOf(RouteResult.TemporaryFailure.class, router.route("example.com"));
         assertEquals("4.4.3", f.status());
@@ -369,7 +369,7 @@ class RouterTest {
     private DeliveryConfig config(Map<String, String> routes, String smarthost, Duration timeout, int mxPort) {
         Map<String, HostPort> parsed = new LinkedHashMap<>();
         routes.forEach((domain, hop) -> parsed.put(domain, HostPort.parse(hop, 25)));
-        return new DeliveryConfig(true, Optional.ofNullable(smarthost).map(s -> HostPort.parse(s, 25)), parsed, 1, 1,
+        return new DeliveryConfig(true, Optional.ofNullable(smarthost).map(s -> HostPort.parse(s, 25)), parsed, 1, 1, java.time.Duration.ZERO,
                 List.of(dns.hostPort()), timeout, Router.DEFAULT_MX_ADDRESS_LIMIT, mxPort);
     }
 
