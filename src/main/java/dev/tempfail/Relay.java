@@ -25,17 +25,14 @@ public final class Relay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("tempfail");
 
     private final Database db;
-    private final QueueStore store;
     private final SmtpListener smtp;
     private final DeliveryService delivery;
     private final AdminServer admin;
     private final Wakeup wakeup;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Relay(Database db, Wakeup wakeup, QueueStore store, SmtpListener smtp, DeliveryService delivery,
-                  AdminServer admin) {
+    private Relay(Database db, Wakeup wakeup, SmtpListener smtp, DeliveryService delivery, AdminServer admin) {
         this.db = db;
-        this.store = store;
         this.wakeup = wakeup;
         this.smtp = smtp;
         this.delivery = delivery;
@@ -53,15 +50,14 @@ public final class Relay implements AutoCloseable {
         try {
             Wakeup wakeup = new Wakeup();
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);
-            QueueStore store = new QueueStore(db, wakeup);
-            SmtpListener smtp = new SmtpListener(config.smtp(), store, clock, false);
+            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, false);
             AdminServer admin = new AdminServer(config.admin().listen(), new QueueReader(db));
             delivery.start();
             smtp.start();
             admin.start();
             log.info("started: smtp {}:{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
-            return new Relay(db, wakeup, store, smtp, delivery, admin);
+            return new Relay(db, wakeup, smtp, delivery, admin);
         } catch (IOException | SQLException | RuntimeException e) {
             db.close();
             throw e;
@@ -90,7 +86,6 @@ public final class Relay implements AutoCloseable {
     public void close() {
         if (closed.getAndSet(true)) return;
         smtp.close();
-        store.close();
         delivery.close();
         admin.close();
         db.close();

@@ -23,10 +23,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
+    private final GroupCommit commits;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Database(JdbcConnectionPool pool) {
         this.pool = pool;
+        this.commits = new GroupCommit(pool);
     }
 
     public static Database open(Path dir, int maxConnections) {
@@ -55,10 +57,19 @@ public final class Database implements AutoCloseable {
         return pool.getConnection();
     }
 
+    /**
+     * Runs {@code work} in a transaction shared with whatever other writes are waiting, and
+     * returns once it is durably committed ({@link GroupCommit}).
+     */
+    void write(GroupCommit.Work work) throws SQLException {
+        commits.run(work);
+    }
+
     /** Closes the database cleanly; a second call does nothing. */
     @Override
     public void close() {
         if (closed.getAndSet(true)) return;
+        commits.close();
         try (Connection c = pool.getConnection()) {
             c.createStatement().execute("SHUTDOWN");
         } catch (SQLException ignored) {

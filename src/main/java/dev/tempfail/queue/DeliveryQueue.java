@@ -101,8 +101,9 @@ public final class DeliveryQueue {
 
     /**
      * Records one try of each recipient (an attempt row, the recipient's new state and last
-     * reply) and releases their leases, in one transaction that also drops every message among
-     * them whose recipients are now all final.
+     * reply) and releases their leases, in one transaction (shared with other writes: see
+     * {@link GroupCommit}) that also drops every message among them whose recipients are now
+     * all final.
      *
      * <p>The transaction first locks the messages' rows: two jobs for one message (recipients
      * in two domains) may finish at the same moment, and without the lock neither would see the
@@ -110,9 +111,12 @@ public final class DeliveryQueue {
      */
     public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
+        db.write(c -> recordIn(c, recipients, attempts));
+    }
+
+    private static void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts) throws SQLException {
         List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
-        try (Connection c = db.connection()) {
-            c.setAutoCommit(false);
+        {
             try (PreparedStatement lock = c.prepareStatement("SELECT id FROM message WHERE id = ? FOR UPDATE");
                  PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
                     + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
@@ -158,10 +162,6 @@ public final class DeliveryQueue {
                 a.executeBatch();
                 u.executeBatch();
                 for (long messageId : messages) dropIfAllFinal(c, messageId);
-                c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
         }
     }

@@ -36,7 +36,6 @@ class DeliveryQueueTest {
 
     @AfterEach
     void close() {
-        store.close();
         db.close();
     }
 

@@ -25,12 +25,10 @@ class QueueStoreTest {
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
         try (Database db = Database.open(dir, 4)) {
             String id = QueueIds.next(Clock.fixed(now, ZoneOffset.UTC));
-            try (QueueStore store = new QueueStore(db, new Wakeup())) {
-                store.enqueue(new NewMessage(id, "a@example.org", List.of(
-                        new NewMessage.NewRecipient("x@Example.COM", null, null),
-                        new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
-                        content, now, null, null, null, false, "127.0.0.1", "client.test", false));
-            }
+            new QueueStore(db, new Wakeup()).enqueue(new NewMessage(id, "a@example.org", List.of(
+                    new NewMessage.NewRecipient("x@Example.COM", null, null),
+                    new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
+                    content, now, null, null, null, false, "127.0.0.1", "client.test", false));
             assertTrue(id.matches("[0-9A-Z]{10,20}"), id);
             try (Connection c = db.connection();
                  ResultSet r = c.createStatement().executeQuery(
@@ -53,7 +51,8 @@ class QueueStoreTest {
     void concurrentMessagesShareCommitsAndAFailingOneFailsAlone() throws Exception {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        try (Database db = Database.open(dir, 8); QueueStore store = new QueueStore(db, new Wakeup())) {
+        try (Database db = Database.open(dir, 8)) {
+            QueueStore store = new QueueStore(db, new Wakeup());
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
             List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();
             for (int i = 0; i < 200; i++) {
