@@ -20,7 +20,7 @@ final class DeliveryStatusFields {
         if (r.envid() != null) out.append(field("Original-Envelope-Id", Ascii.printable(r.envid())));
         out.append(field("Reporting-MTA", "dns; " + r.reportingMta()));
         out.append(field("Arrival-Date", MailDates.format(r.arrival())));
-        out.append(field("X-Tempfail-Queue-ID", Ascii.printable(r.queueId())));
+        out.append(field("X-Tempfail-Queue-ID", r.queueId()));
         for (DsnRecipient rcpt : r.recipients()) {
             out.append("\r\n");
             recipient(out, r.kind(), rcpt);

@@ -99,7 +99,7 @@ public final class DsnBuilder {
 
     /** {@code <20270304120000.4C9ZKQ2M7HBTX.failed.9f3a61c2e0b4d7a5@relay.example.org>}: readable, and unique. */
     private static String messageId(DsnRequest r) {
-        return "<" + ID_TIME.format(r.now()) + "." + r.queueId().replaceAll("[^A-Za-z0-9]", "") + "."
+        return "<" + ID_TIME.format(r.now()) + "." + r.queueId() + "."
                 + r.kind().action() + "." + randomHex(8) + "@" + r.reportingMta() + ">";
     }
 
@@ -117,7 +117,7 @@ public final class DsnBuilder {
      */
     private static String boundaryNotIn(DsnRequest r, byte[]... parts) {
         while (true) {
-            String boundary = "=_" + r.queueId().replaceAll("[^A-Za-z0-9]", "") + "/" + randomHex(12);
+            String boundary = "=_" + r.queueId() + "/" + randomHex(12);
             byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.US_ASCII);
             boolean clash = false;
             for (byte[] part : parts) clash |= indexOf(part, delimiter) >= 0;

@@ -35,6 +35,10 @@ public record DsnRequest(DsnKind kind, String reportingMta, String queueId, Stri
         Objects.requireNonNull(arrival, "arrival");
         Objects.requireNonNull(originalMessage, "originalMessage");
         Objects.requireNonNull(now, "now");
+        if (!queueId.matches("[A-Za-z0-9]+")) {
+            // It goes into the report's Message-ID and MIME boundary as it is.
+            throw new IllegalArgumentException("queueId must be letters and digits, got '" + queueId + "'");
+        }
         if (!reportingMta.matches("[A-Za-z0-9._-]+")) {
             throw new IllegalArgumentException("reportingMta must be a host name, got '" + reportingMta + "'");
         }

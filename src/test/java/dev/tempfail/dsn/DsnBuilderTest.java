@@ -237,6 +237,16 @@ class DsnBuilderTest {
     }
 
     @Test
+    void eightBitHeadersAreReturnedAsTheyAre() throws Exception {
+        byte[] original = "From: app@shop.example.org\r\nSubject: Bestellbestätigung\r\n\r\nHallo\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        ParsedReport p = build(request(DsnKind.FAILED, null, "HDRS", original, MB, userUnknown()));
+        assertArrayEquals(Arrays.copyOf(original, HeaderSection.length(original)), p.rawContent(2));
+        assertEquals("8bit", ((jakarta.mail.internet.MimeBodyPart) p.part(2)).getEncoding());
+        assertEquals("8BITMIME", DsnBuilder.bodyType(p.raw()));
+    }
+
+    @Test
     void retFullOverTheLimitReturnsHeadersAndSaysSo() throws Exception {
         byte[] big = concat(ORIGINAL, "x".repeat(3000).concat("\r\n").getBytes(StandardCharsets.US_ASCII));
         ParsedReport p = build(request(DsnKind.FAILED, null, "FULL", big, 1024, userUnknown()));
@@ -402,6 +412,8 @@ class DsnBuilderTest {
         assertThrows(IllegalArgumentException.class, () -> new DsnRequest(DsnKind.FAILED, HOST, QUEUE_ID, "", null, null,
                 ARRIVAL, ORIGINAL, List.of(userUnknown()), MB, NOW));
         assertThrows(IllegalArgumentException.class, () -> new DsnRecipient("a@b.example", null, "5.1", null, null, null, NOW, null));
+        assertThrows(IllegalArgumentException.class, () -> new DsnRequest(DsnKind.FAILED, HOST, "", "a@b.example", null, null,
+                ARRIVAL, ORIGINAL, List.of(userUnknown()), MB, NOW));
     }
 
     @Test
