@@ -50,7 +50,7 @@ public final class Relay implements AutoCloseable {
         try {
             Wakeup wakeup = new Wakeup();
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);
-            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, false);
+            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, true);
             AdminServer admin = new AdminServer(config.admin().listen(), new QueueReader(db));
             delivery.start();
             smtp.start();

@@ -10,4 +10,4 @@ import java.time.Clock;
 
 /** What every delivery job shares: the queue, the throttles, the route, the client and the rules. */
 record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
-                       SmtpClient client, Decider decider, Lanes lanes, Clock clock) {}
+                       SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock) {}

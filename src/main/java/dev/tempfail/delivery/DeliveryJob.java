@@ -133,7 +133,7 @@ final class DeliveryJob implements Runnable {
             }
         }
         if (accepted) ctx.destinations().accepted(destination, now);
-        record(decisions, used == null ? "none" : used.toString());
+        record(decisions, used == null ? "none" : used.toString(), result.capabilities().dsn(), () -> message);
         for (HostFailure f : result.failedConnections()) {
             log.info("{}: host {} gave up at {}: {}", recipients.get(0).queueId(), f.target(), f.stage().label(), f.reply());
         }
@@ -155,12 +155,14 @@ final class DeliveryJob implements Runnable {
         Instant now = ctx.clock().instant();
         List<Decider.Decision> decisions = new ArrayList<>();
         for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, false, now));
-        record(decisions, "none");
+        record(decisions, "none", false, () -> ctx.queue().content(recipients.get(0).messageId()));
     }
 
-    private void record(List<Decider.Decision> decisions, String relay) throws Exception {
+    /** Stores the tries, and in the same transaction the delivery status notifications they call for. */
+    private void record(List<Decider.Decision> decisions, String relay, boolean nextHopOffersDsn, Notices.Message message)
+            throws Exception {
         List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
-        ctx.queue().record(recipients, attempts);
+        ctx.queue().record(recipients, attempts, ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message));
         for (int i = 0; i < recipients.size(); i++) DeliveryLog.attempt(recipients.get(i), decisions.get(i), relay);
     }
 

@@ -48,7 +48,7 @@ public final class DeliveryService implements AutoCloseable {
     public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321());
 
     public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing) throws SQLException {
-        DeliveryQueue queue = new DeliveryQueue(db);
+        DeliveryQueue queue = new DeliveryQueue(db, wakeup);
         int freed = queue.recoverLeases(clock.instant());
         if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run", freed);
         AtomicInteger n = new AtomicInteger();
@@ -62,7 +62,8 @@ public final class DeliveryService implements AutoCloseable {
         DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
-                decider, new Lanes(workers), clock);
+                decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock),
+                new Lanes(workers), clock);
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
         scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
                 owner, (group, done) -> new DeliveryJob(ctx, group, done));

@@ -24,9 +24,12 @@ public final class DeliveryQueue {
     private static final String ACTIVE_STATES = "('queued','deferred','delivering')";
 
     private final Database db;
+    private final Wakeup wakeup;
 
-    public DeliveryQueue(Database db) {
+    /** {@code wakeup} is told when a report is queued, so that it goes out at once. */
+    public DeliveryQueue(Database db, Wakeup wakeup) {
         this.db = db;
+        this.wakeup = wakeup;
     }
 
     /**
@@ -110,8 +113,21 @@ public final class DeliveryQueue {
      * other's recipients as final, so neither would drop the message.
      */
     public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
+        record(recipients, attempts, List.of());
+    }
+
+    /**
+     * As {@link #record(List, List)}, queueing {@code reports} (delivery status notifications
+     * about these tries) in the same transaction: a try and the report about it are stored
+     * together or not at all.
+     */
+    public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
-        db.write(c -> recordIn(c, recipients, attempts));
+        db.write(c -> {
+            recordIn(c, recipients, attempts);
+            for (NewMessage report : reports) QueueStore.insert(c, report);
+        });
+        if (!reports.isEmpty()) wakeup.signal();
     }
 
     private static void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts) throws SQLException {

@@ -30,7 +30,7 @@ class DeliveryQueueTest {
     @BeforeEach
     void open() {
         db = Database.open(dir, 4);
-        queue = new DeliveryQueue(db);
+        queue = new DeliveryQueue(db, new Wakeup());
         store = new QueueStore(db, new Wakeup());
     }
 
