@@ -30,6 +30,9 @@ import java.util.Optional;
 final class DeliveryJob implements Runnable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
 
+    /** When recipients of a job that failed inside the relay are tried again. */
+    private static final java.time.Duration FAILED_JOB_RETRY = java.time.Duration.ofMinutes(1);
+
     private final DeliveryContext ctx;
     private final List<Leased> recipients;
     private final String domain;
@@ -172,11 +175,16 @@ final class DeliveryJob implements Runnable {
     }
 
     /**
-     * A bug or a database failure in the middle of a job: the recipients keep their lease, so
-     * they come back when it expires (or at the next start). Nothing is recorded that did not happen.
+     * A bug or a database failure in the middle of a job: nothing is recorded that did not
+     * happen, and the recipients are put back untried for a minute later. If even that fails,
+     * they keep their lease and come back when it expires (or at the next start).
      */
     private void failSafe(Throwable e) {
-        log.error("{}: delivery job failed, recipients come back when their lease expires: {}",
-                recipients.get(0).queueId(), e.toString(), e);
+        log.error("{}: delivery job failed: {}", recipients.get(0).queueId(), e.toString(), e);
+        try {
+            ctx.queue().release(recipients, ctx.clock().instant().plus(FAILED_JOB_RETRY));
+        } catch (Exception | Error again) {
+            log.error("{}: recipients stay leased until the lease expires: {}", recipients.get(0).queueId(), again.toString());
+        }
     }
 }

@@ -30,10 +30,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DeliveryService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
     /**
-     * How long the relay holds a leased recipient. Longer than a try can take, parked behind a
-     * slow destination included (DNS, then up to five hosts with RFC 5321 timeouts), so that no
-     * try is ever taken over by a second one. A crash does not wait for it: leases a dead
-     * process left are freed at start-up.
+     * How long (in real time) the relay holds a leased recipient. Longer than a try can take,
+     * parked behind a slow destination included (DNS, then up to five hosts with RFC 5321
+     * timeouts), so that no try is ever taken over by a second one. A crash does not wait for
+     * it: leases a dead process left are freed at start-up.
      */
     static final Duration LEASE = Duration.ofHours(6);
 
@@ -65,7 +65,8 @@ public final class DeliveryService implements AutoCloseable {
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock),
                 new Lanes(workers), clock);
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
-        scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
+        scheduler = new Scheduler(queue, wakeup, clock, Clock.systemUTC(), workers, config.delivery().workers(), LEASE,
+                timing.maxIdle(),
                 owner, (group, done) -> new DeliveryJob(ctx, group, done));
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");

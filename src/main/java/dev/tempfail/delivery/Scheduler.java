@@ -8,6 +8,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,12 +31,15 @@ final class Scheduler implements Runnable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
     /** Jobs held in memory per worker: enough that parked jobs of one destination never starve the rest. */
     static final int IN_FLIGHT_PER_WORKER = 50;
+    /** How often expired leases are looked for (in real time). */
+    private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
     /** A floor on idling, so that a due recipient that cannot be leased does not make the loop spin. */
     private static final long MIN_IDLE_MS = 10;
 
     private final DeliveryQueue queue;
     private final Wakeup wakeup;
     private final Clock clock;
+    private final Clock wallClock;
     private final Executor workers;
     private final int workerCount;
     private final Duration leaseTime;
@@ -44,13 +48,19 @@ final class Scheduler implements Runnable {
     private final BiFunction<List<Leased>, Runnable, Runnable> jobs;
     private final AtomicInteger inFlight = new AtomicInteger();
     private long rounds;
+    private Instant lastReclaim = Instant.MIN;
     private volatile boolean running = true;
 
-    Scheduler(DeliveryQueue queue, Wakeup wakeup, Clock clock, Executor workers, int workerCount, Duration leaseTime,
-              Duration maxIdle, String owner, BiFunction<List<Leased>, Runnable, Runnable> jobs) {
+    /**
+     * @param clock     the relay's clock: when recipients fall due (it may run fast, in the retry lab)
+     * @param wallClock real time: how long a lease lasts
+     */
+    Scheduler(DeliveryQueue queue, Wakeup wakeup, Clock clock, Clock wallClock, Executor workers, int workerCount,
+              Duration leaseTime, Duration maxIdle, String owner, BiFunction<List<Leased>, Runnable, Runnable> jobs) {
         this.queue = queue;
         this.wakeup = wakeup;
         this.clock = clock;
+        this.wallClock = wallClock;
         this.workers = workers;
         this.workerCount = workerCount;
         this.leaseTime = leaseTime;
@@ -84,10 +94,16 @@ final class Scheduler implements Runnable {
 
     /** One round: lease what the in-flight budget allows and start it. Returns how many recipients were leased. */
     int round() throws Exception {
+        Instant wall = wallClock.instant();
+        if (Duration.between(lastReclaim, wall).compareTo(RECLAIM_EVERY) >= 0) {
+            int freed = queue.reclaimExpiredLeases(wall, clock.instant());
+            if (freed > 0) log.warn("reclaimed {} recipient(s) whose lease expired", freed);
+            lastReclaim = wall;
+        }
         int budget = maxInFlight() - inFlight.get();
         if (budget <= 0) return 0;
         // each round's lease is its own (owner#round), so that a round reads back exactly what it won
-        List<Leased> due = queue.lease(owner + "#" + (++rounds), clock.instant(), leaseTime, budget);
+        List<Leased> due = queue.lease(owner + "#" + (++rounds), clock.instant(), wall.plus(leaseTime), budget);
         Map<String, List<Leased>> groups = new LinkedHashMap<>();
         for (Leased r : due) {
             groups.computeIfAbsent(r.messageId() + " " + r.domain(), k -> new ArrayList<>()).add(r);

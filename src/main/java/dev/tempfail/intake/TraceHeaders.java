@@ -19,11 +19,11 @@ final class TraceHeaders {
                  String singleRecipient, Instant at) {}
 
     static byte[] apply(byte[] message, Trace t) {
+        // "for <rcpt>" only with a single recipient, so that one recipient never learns the others
         String received = "Received: from " + (t.helo() == null ? "unknown" : t.helo())
                 + " ([" + t.clientIp() + "])\r\n"
-                + "\tby " + t.hostname() + " (tempfail) with " + (t.esmtp() ? "ESMTP" : "SMTP")
-                + " id " + t.queueId() + "\r\n"
-                + (t.singleRecipient() == null ? "" : "\tfor <" + t.singleRecipient() + ">")
+                + "\tby " + t.hostname() + " (tempfail) with " + (t.esmtp() ? "ESMTP" : "SMTP") + " id " + t.queueId()
+                + (t.singleRecipient() == null ? "" : "\r\n\tfor <" + t.singleRecipient() + ">")
                 + "; " + MailDates.format(t.at()) + "\r\n";
         StringBuilder missing = new StringBuilder();
         if (!HeaderSection.has(message, "Message-ID")) {

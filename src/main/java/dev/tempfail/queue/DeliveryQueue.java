@@ -5,7 +5,6 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Types;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,10 +14,13 @@ import java.util.Optional;
  * The queue as delivery sees it: lease due recipients, load a message's bytes, record what
  * each try came to, put work back untried, and drop messages whose recipients are all final.
  *
- * <p>Leases: leasing a recipient moves its {@code next_attempt_at} to the lease's expiry.
- * If the worker dies, the recipient simply becomes due again when the lease runs out, and
- * the next scheduler picks it up: nothing is stuck and nothing needs a sweeper. The lease
- * is a conditional UPDATE on the due time, so two schedulers never hold one recipient.
+ * <p>Leases: a leased recipient is not due (its {@code next_attempt_at} is empty) until its
+ * try is recorded or it is put back. A lease has an owner and an expiry in wall-clock time,
+ * not in the relay's clock, which may run many times faster (the retry lab): like a socket
+ * timeout, a lease protects against something dying in real time. Expired leases (a worker
+ * that died) are reclaimed by {@link #reclaimExpiredLeases}, and at start-up every lease is
+ * freed ({@link #recoverLeases}). Leasing is a conditional UPDATE on the due time, so two
+ * schedulers never hold one recipient.
  */
 public final class DeliveryQueue {
     private static final String ACTIVE_STATES = "('queued','deferred','delivering')";
@@ -33,12 +35,12 @@ public final class DeliveryQueue {
     }
 
     /**
-     * Leases up to {@code limit} recipients due at {@code now}, the longest-waiting first.
-     * {@code owner} must be new for every call: it is how the call reads back what it won.
+     * Leases up to {@code limit} recipients due at {@code now} (the relay's clock), the
+     * longest-waiting first, until {@code leaseUntil} (wall-clock time). {@code owner} must be
+     * new for every call: it is how the call reads back what it won.
      */
-    public List<Leased> lease(String owner, Instant now, Duration leaseTime, int limit) throws SQLException {
+    public List<Leased> lease(String owner, Instant now, Instant leaseUntil, int limit) throws SQLException {
         long nowMs = now.toEpochMilli();
-        long until = now.plus(leaseTime).toEpochMilli();
         List<Long> candidates = new ArrayList<>();
         try (Connection c = db.connection()) {
             try (PreparedStatement s = c.prepareStatement("SELECT id FROM recipient WHERE next_attempt_at <= ? "
@@ -51,31 +53,29 @@ public final class DeliveryQueue {
             }
             if (candidates.isEmpty()) return List.of();
             c.setAutoCommit(false);
-            List<Long> won = new ArrayList<>();
+            int won = 0;
             try (PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = 'delivering', lease_owner = ?, "
-                    + "lease_until = ?, next_attempt_at = ? WHERE id = ? AND next_attempt_at <= ? AND state IN " + ACTIVE_STATES)) {
+                    + "lease_until = ?, next_attempt_at = NULL WHERE id = ? AND next_attempt_at <= ? AND state IN " + ACTIVE_STATES)) {
                 for (long id : candidates) {
                     u.setString(1, owner);
-                    u.setLong(2, until);
-                    u.setLong(3, until);
-                    u.setLong(4, id);
-                    u.setLong(5, nowMs);
-                    if (u.executeUpdate() == 1) won.add(id);
+                    u.setLong(2, leaseUntil.toEpochMilli());
+                    u.setLong(3, id);
+                    u.setLong(4, nowMs);
+                    won += u.executeUpdate();
                 }
             }
             c.commit();
-            return won.isEmpty() ? List.of() : load(c, owner, until);
+            return won == 0 ? List.of() : load(c, owner);
         }
     }
 
-    /** The leased rows, read back in one query (by this lease's owner and expiry), oldest due first. */
-    private static List<Leased> load(Connection c, String owner, long until) throws SQLException {
+    /** The rows this lease won, read back in one query. */
+    private static List<Leased> load(Connection c, String owner) throws SQLException {
         List<Leased> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement("SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
                 + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r "
-                + "JOIN message m ON m.id = r.message_id WHERE r.next_attempt_at = ? AND r.lease_owner = ? ORDER BY r.id")) {
-            s.setLong(1, until);
-            s.setString(2, owner);
+                + "JOIN message m ON m.id = r.message_id WHERE r.lease_owner = ? AND r.state = 'delivering' ORDER BY r.id")) {
+            s.setString(1, owner);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     long delay = r.getLong(12);
@@ -204,11 +204,23 @@ public final class DeliveryQueue {
      * died.) Returns how many recipients were freed.
      */
     public int recoverLeases(Instant now) throws SQLException {
+        return freeLeases("state = 'delivering'", now, null);
+    }
+
+    /**
+     * Frees the leases that expired before {@code wallClock} (their worker died or hung past
+     * every timeout), due at {@code now}. Returns how many recipients were freed.
+     */
+    public int reclaimExpiredLeases(Instant wallClock, Instant now) throws SQLException {
+        return freeLeases("lease_until < ? AND state = 'delivering'", now, wallClock);
+    }
+
+    private int freeLeases(String where, Instant now, Instant before) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = CASE WHEN attempts = 0 THEN 'queued' "
-                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL "
-                     + "WHERE state = 'delivering'")) {
+                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE " + where)) {
             u.setLong(1, now.toEpochMilli());
+            if (before != null) u.setLong(2, before.toEpochMilli());
             return u.executeUpdate();
         }
     }

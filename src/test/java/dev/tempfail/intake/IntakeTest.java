@@ -99,6 +99,21 @@ class IntakeTest {
     }
 
     @Test
+    void receivedHeaderOfAMessageToSeveralRecipientsNamesNone() throws Exception {
+        start(Map.of());
+        String reply;
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            reply = c.sendMail("s@example.org", List.of("a@example.com", "b@example.com"), "Subject: two\r\n\r\nx\r\n");
+        }
+        String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+        byte[] stored = storedContent(queueId);
+        assertTrue(new String(stored, StandardCharsets.UTF_8).startsWith("Received: from client.test ([127.0.0.1])\r\n"
+                + "\tby tempfail.localhost (tempfail) with ESMTP id " + queueId + "; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
+                + "Subject: two\r\n"));
+        assertEquals("two", dev.tempfail.message.HeaderSection.value(stored, "Subject"), "the header section is intact");
+    }
+
+    @Test
     void nullSenderIsAccepted() throws Exception {
         start(Map.of());
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {

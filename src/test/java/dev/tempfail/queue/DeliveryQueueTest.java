@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DeliveryQueueTest {
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
-    private static final Duration LEASE = Duration.ofMinutes(10);
+    private static final Instant LEASE_END = Instant.parse("2030-01-01T00:00:00Z"); // wall clock, far ahead
 
     @TempDir Path dir;
     private Database db;
@@ -61,30 +61,42 @@ class DeliveryQueueTest {
     void leasesDueRecipientsOldestFirstAndNotTwice() throws Exception {
         enqueue(T0.plusSeconds(2), "late@example.com");
         enqueue(T0, "early@example.com");
-        assertEquals(List.of(), queue.lease("w1", T0.minusSeconds(1), LEASE, 10), "nothing is due before its time");
+        assertEquals(List.of(), queue.lease("w1", T0.minusSeconds(1), LEASE_END, 10), "nothing is due before its time");
 
-        List<Leased> first = queue.lease("w2", T0.plusSeconds(5), LEASE, 1);
+        List<Leased> first = queue.lease("w2", T0.plusSeconds(5), LEASE_END, 1);
         assertEquals(List.of("early@example.com"), first.stream().map(Leased::address).toList());
-        List<Leased> second = queue.lease("w3", T0.plusSeconds(5), LEASE, 10);
+        List<Leased> second = queue.lease("w3", T0.plusSeconds(5), LEASE_END, 10);
         assertEquals(List.of("late@example.com"), second.stream().map(Leased::address).toList());
-        assertEquals(List.of(), queue.lease("other", T0.plusSeconds(5), LEASE, 10), "leased recipients are not handed out again");
+        assertEquals(List.of(), queue.lease("other", T0.plusSeconds(5), LEASE_END, 10), "leased recipients are not handed out again");
     }
 
     @Test
-    void aDeadWorkersLeaseExpiresAndTheRecipientIsDueAgain() throws Exception {
+    void aLeaseThatExpiresInRealTimeIsReclaimed() throws Exception {
         enqueue(T0, "r@example.com");
-        assertEquals(1, queue.lease("crashed", T0, LEASE, 10).size());
-        assertEquals(T0.plus(LEASE), queue.nextDue().orElseThrow());
-        assertEquals(0, queue.lease("next", T0.plus(LEASE).minusMillis(1), LEASE, 10).size());
-        List<Leased> again = queue.lease("next", T0.plus(LEASE), LEASE, 10);
+        Instant wall = Instant.parse("2026-11-23T12:00:00Z");
+        assertEquals(1, queue.lease("crashed", T0, wall.plusSeconds(60), 10).size());
+        assertTrue(queue.nextDue().isEmpty(), "a leased recipient is not due, however far the relay's clock runs");
+        assertEquals(0, queue.lease("next", T0.plus(Duration.ofDays(10)), wall.plusSeconds(60), 10).size());
+
+        assertEquals(0, queue.reclaimExpiredLeases(wall.plusSeconds(59), T0), "not expired yet");
+        assertEquals(1, queue.reclaimExpiredLeases(wall.plusSeconds(61), T0.plusSeconds(5)));
+        List<Leased> again = queue.lease("next2", T0.plusSeconds(5), wall.plusSeconds(120), 10);
         assertEquals(1, again.size());
         assertEquals(0, again.get(0).attempts());
     }
 
     @Test
+    void atStartUpEveryLeaseIsFreed() throws Exception {
+        enqueue(T0, "a@example.com", "b@example.com");
+        assertEquals(2, queue.lease("dead-process", T0, LEASE_END, 10).size());
+        assertEquals(2, queue.recoverLeases(T0.plusSeconds(1)));
+        assertEquals(T0.plusSeconds(1), queue.nextDue().orElseThrow());
+    }
+
+    @Test
     void recordKeepsEachTryAndDropsTheMessageWhenAllAreFinal() throws Exception {
         String queueId = enqueue(T0, "a@example.com", "b@example.com");
-        List<Leased> leased = queue.lease("w4", T0, LEASE, 10);
+        List<Leased> leased = queue.lease("w4", T0, LEASE_END, 10);
         Instant t1 = T0.plusSeconds(1);
         queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))));
 
@@ -98,8 +110,8 @@ class DeliveryQueueTest {
         assertEquals("4.7.1 Greylisted", b.lastReply().text());
         assertEquals("greylisted", b.category());
 
-        assertEquals(List.of(), queue.lease("w5", t1.plus(Duration.ofMinutes(5)), LEASE, 10));
-        List<Leased> retry = queue.lease("w6", t1.plus(Duration.ofMinutes(6)), LEASE, 10);
+        assertEquals(List.of(), queue.lease("w5", t1.plus(Duration.ofMinutes(5)), LEASE_END, 10));
+        List<Leased> retry = queue.lease("w6", t1.plus(Duration.ofMinutes(6)), LEASE_END, 10);
         assertEquals(List.of("b@example.com"), retry.stream().map(Leased::address).toList());
         assertEquals(1, retry.get(0).attempts());
         assertEquals("greylisted", retry.get(0).category());
@@ -117,12 +129,12 @@ class DeliveryQueueTest {
     @Test
     void releasePutsWorkBackUntried() throws Exception {
         enqueue(T0, "r@example.com");
-        List<Leased> leased = queue.lease("w7", T0, LEASE, 10);
+        List<Leased> leased = queue.lease("w7", T0, LEASE_END, 10);
         assertEquals("delivering", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
         queue.release(leased, T0.plusSeconds(30));
         assertEquals("queued", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
         assertEquals(T0.plusSeconds(30), queue.nextDue().orElseThrow());
-        Leased again = queue.lease("w8", T0.plusSeconds(30), LEASE, 10).get(0);
+        Leased again = queue.lease("w8", T0.plusSeconds(30), LEASE_END, 10).get(0);
         assertEquals(0, again.attempts(), "a release is not an attempt");
     }
 }

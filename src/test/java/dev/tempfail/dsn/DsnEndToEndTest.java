@@ -1,0 +1,256 @@
+package dev.tempfail.dsn;
+
+import dev.tempfail.Relay;
+import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.queue.QueueReader;
+import dev.tempfail.queue.QueueView;
+import dev.tempfail.smtp.SmtpTimeouts;
+import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.MutableClock;
+import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.TestRelays;
+import jakarta.mail.internet.InternetHeaders;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Delivery status notifications end to end: a message goes in over SMTP with RFC 3461
+ * parameters, the recipients' upstream answers, and the reports arrive over SMTP, from
+ * {@code <>}, at the upstream that receives the sender's domain.
+ */
+class DsnEndToEndTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+    private static final Duration LIMIT = Duration.ofSeconds(20);
+    private static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
+            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
+
+    @TempDir Path dir;
+    private final MutableClock clock = new MutableClock(T0);
+    private Relay relay;
+
+    @AfterEach
+    void stop() {
+        if (relay != null) relay.close();
+    }
+
+    private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {
+        relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
+                "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + recipients.port() + "', example.org: '127.0.0.1:"
+                        + senders.port() + "'}")), clock, FAST);
+    }
+
+    /** Sends one message with the given MAIL parameters and RCPT lines; returns the queue id. */
+    private String send(String from, String mailParams, List<String> rcptLines) throws Exception {
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            c.reply();
+            assertTrue(c.command("EHLO app.example.org").contains("250 DSN"), "DSN is advertised");
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + from + ">" + mailParams));
+            for (String rcpt : rcptLines) assertEquals("250 2.1.5 Ok", c.command("RCPT TO:" + rcpt));
+            c.command("DATA");
+            c.send("Message-ID: <order-42@example.org>\r\nSubject: your order\r\n\r\nthanks\r\n.\r\n");
+            String reply = c.reply();
+            assertTrue(reply.startsWith("250 "), reply);
+            return reply.substring(reply.lastIndexOf(' ') + 1);
+        }
+    }
+
+    private static ParsedReport report(FakeUpstream.Received r) throws Exception {
+        assertEquals("", r.sender(), "reports come from the null sender");
+        return ParsedReport.of(r.content());
+    }
+
+    private static String field(InternetHeaders h, String name) {
+        return ParsedReport.field(h, name);
+    }
+
+    @Test
+    void failuresTogetherMakeOneReportAndSuccessIsReportedAsRelayed() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder()
+                .rcptReply("bad1@example.com", "550 5.1.1 <bad1@example.com>: user does not exist")
+                .rcptReply("bad2@example.com", "550 5.1.1 <bad2@example.com>: user does not exist")
+                .rcptReply("never@example.com", "550 5.1.1 <never@example.com>: user does not exist").start();
+             FakeUpstream senders = FakeUpstream.builder().start()) {
+            start(recipients, senders);
+            String queueId = send("app@example.org", " RET=HDRS ENVID=order+2D42", List.of(
+                    "<bad1@example.com> NOTIFY=FAILURE ORCPT=rfc822;Bad1+40example.com",
+                    "<ok@example.com> NOTIFY=SUCCESS,FAILURE",
+                    "<bad2@example.com>",
+                    "<never@example.com> NOTIFY=NEVER"));
+            Await.until(LIMIT, "two reports", () -> senders.messages().size() == 2);
+
+            ParsedReport failed = null;
+            ParsedReport relayed = null;
+            for (FakeUpstream.Received r : senders.messages()) {
+                assertEquals(List.of("app@example.org"), r.recipients());
+                ParsedReport p = report(r);
+                if (p.header("Subject").equals("Undelivered Mail Returned to Sender")) failed = p;
+                else relayed = p;
+            }
+            assertEquals("order-42", field(failed.perMessage(), "Original-Envelope-Id"));
+            assertEquals("dns; tempfail.localhost", field(failed.perMessage(), "Reporting-MTA"));
+            assertEquals("<order-42@example.org>", failed.header("In-Reply-To"));
+            assertEquals(2, failed.perRecipient().size(), "bad1 and bad2 together; never@ asked for nothing");
+            InternetHeaders bad1 = failed.perRecipient().get(0);
+            assertEquals("rfc822;Bad1@example.com", field(bad1, "Original-Recipient"));
+            assertEquals("rfc822; bad1@example.com", field(bad1, "Final-Recipient"));
+            assertEquals("failed", field(bad1, "Action"));
+            assertEquals("5.1.1", field(bad1, "Status"));
+            assertEquals("dns; 127.0.0.1", field(bad1, "Remote-MTA"));
+            assertEquals("smtp; 550 5.1.1 <bad1@example.com>: user does not exist", field(bad1, "Diagnostic-Code"));
+            assertNull(field(failed.perRecipient().get(1), "Original-Recipient"));
+            assertEquals("text/rfc822-headers", failed.part(2).getContentType().split(";")[0].trim().toLowerCase());
+
+            assertEquals("Successful Mail Delivery Report", relayed.header("Subject"));
+            assertEquals(1, relayed.perRecipient().size());
+            assertEquals("relayed", field(relayed.perRecipient().get(0), "Action"));
+            assertEquals("rfc822; ok@example.com", field(relayed.perRecipient().get(0), "Final-Recipient"));
+            assertTrue(new QueueReader(relay.database()).show(queueId).isEmpty(), "the message is done");
+        }
+    }
+
+    @Test
+    void aNextHopThatOffersDsnGetsTheParametersAndReportsItself() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder().dsn(true).start();
+             FakeUpstream senders = FakeUpstream.builder().start()) {
+            start(recipients, senders);
+            send("app@example.org", " RET=FULL ENVID=abc", List.of("<ok@example.com> NOTIFY=SUCCESS ORCPT=rfc822;ok@example.com"));
+            Await.until(LIMIT, "delivered", () -> recipients.messages().size() == 1);
+            FakeUpstream.Received r = recipients.messages().get(0);
+            assertTrue(r.mailLine().contains("RET=FULL") && r.mailLine().contains("ENVID=abc"), r.mailLine());
+            assertTrue(r.rcptLines().get(0).contains("NOTIFY=SUCCESS") && r.rcptLines().get(0).contains("ORCPT=rfc822;ok@example.com"),
+                    r.rcptLines().toString());
+            // a failing message behind it proves the relay has moved on; still no success report came
+            send("app@example.org", "", List.of("<ok@example.com>"));
+            Await.until(LIMIT, "second delivered", () -> recipients.messages().size() == 2);
+            assertEquals(0, senders.messages().size(), "the next hop reports success, not us");
+        }
+    }
+
+    @Test
+    void aMailboxOverQuotaGetsOneDelayWarningAndThenAnExpiryReport() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder()
+                .rcptReply("q@example.com", "452 4.2.2 The email account that you tried to reach is over quota").start();
+             FakeUpstream senders = FakeUpstream.builder().start()) {
+            start(recipients, senders);
+            send("app@example.org", " RET=FULL", List.of("<q@example.com>"));
+            int attempts = 0;
+            while (attempts < 40) {
+                Await.until(LIMIT, "a try", () -> state("q@example.com") == null || !state("q@example.com").equals("delivering"));
+                Long next = nextAttempt("q@example.com");
+                if (next == null) break;
+                clock.set(Instant.ofEpochMilli(next));
+                relay.wakeScheduler();
+                attempts++;
+                int tries = attempts;
+                Await.until(LIMIT, "try " + tries, () -> attemptsOf("q@example.com") >= tries + 1 || state("q@example.com") == null);
+            }
+            Await.until(LIMIT, "two reports", () -> senders.messages().size() == 2);
+            ParsedReport delayed = report(senders.messages().get(0));
+            ParsedReport expired = report(senders.messages().get(1));
+
+            assertEquals("Delayed Mail (still being retried)", delayed.header("Subject"));
+            InternetHeaders d = delayed.perRecipient().get(0);
+            assertEquals("delayed", field(d, "Action"));
+            assertEquals("4.2.2", field(d, "Status"));
+            assertEquals("Thu, 26 Nov 2026 10:00:00 +0000", field(d, "Will-Retry-Until"));
+            assertEquals("Mon, 23 Nov 2026 14:00:00 +0000", field(d, "Last-Attempt-Date"), "at the 4 h delay warning");
+
+            assertEquals("Undelivered Mail Returned to Sender", expired.header("Subject"));
+            InternetHeaders e = expired.perRecipient().get(0);
+            assertEquals("failed", field(e, "Action"));
+            assertEquals("4.4.7", field(e, "Status"));
+            assertEquals("smtp; 452 4.2.2 The email account that you tried to reach is over quota", field(e, "Diagnostic-Code"));
+            assertEquals("Thu, 26 Nov 2026 10:00:00 +0000", field(e, "Last-Attempt-Date"), "the last try at the lifetime");
+            assertEquals("message/rfc822", expired.part(2).getContentType().split(";")[0].trim().toLowerCase(), "RET=FULL");
+        }
+    }
+
+    @Test
+    void aFailingMessageFromTheNullSenderGetsNoReport() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder()
+                .rcptReply("bad@example.com", "550 5.1.1 <bad@example.com>: user does not exist").start();
+             FakeUpstream senders = FakeUpstream.builder().start()) {
+            start(recipients, senders);
+            String bounce = send("", "", List.of("<bad@example.com>"));
+            Await.until(LIMIT, "tried", () -> new QueueReader(relay.database()).show(bounce).isEmpty());
+            // an ordinary failure afterwards does produce a report: by then the first would have been sent too
+            send("app@example.org", "", List.of("<bad@example.com>"));
+            Await.until(LIMIT, "one report", () -> senders.messages().size() == 1);
+            assertEquals("Undelivered Mail Returned to Sender", report(senders.messages().get(0)).header("Subject"));
+            assertEquals(1, senders.messages().size(), "no report about the message from <>");
+        }
+    }
+
+    @Test
+    void malformedDsnParametersAreRefusedAndGoodOnesStored() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder().start(); FakeUpstream senders = FakeUpstream.builder().start()) {
+            relay = Relay.start(TestRelays.config(dir, Map.of()), clock, FAST); // delivery off: look at what is stored
+            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+                c.reply();
+                c.command("EHLO app.example.org");
+                assertTrue(c.command("MAIL FROM:<a@example.org> RET=MOST").startsWith("501 5.5.4 "));
+                assertTrue(c.command("MAIL FROM:<a@example.org> ENVID=bad=value").startsWith("501 5.5.4 "));
+                assertTrue(c.command("MAIL FROM:<a@example.org> ENVID=x+4").startsWith("501 5.5.4 "));
+                assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@example.org> RET=hdrs ENVID=id+2B1"));
+                assertTrue(c.command("RCPT TO:<r@example.com> NOTIFY=NEVER,SUCCESS").startsWith("501 5.5.4 "));
+                assertTrue(c.command("RCPT TO:<r@example.com> NOTIFY=SOMETIMES").startsWith("501 5.5.4 "));
+                assertTrue(c.command("RCPT TO:<r@example.com> ORCPT=r@example.com").startsWith("501 5.5.4 "));
+                assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@example.com> NOTIFY=delay,failure ORCPT=rfc822;r+40example.com"));
+                c.command("DATA");
+                c.send("Subject: x\r\n\r\nx\r\n.\r\n");
+                String reply = c.reply();
+                QueueView.Message m = new QueueReader(relay.database()).show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+                assertEquals("id+1", m.envid());
+                assertEquals("HDRS", m.ret());
+                assertEquals("DELAY,FAILURE", m.recipients().get(0).notifyOn());
+                assertEquals("rfc822;r@example.com", m.recipients().get(0).orcpt());
+                assertEquals(1, m.recipients().size(), "the refused RCPTs stored nothing");
+            }
+        }
+    }
+
+    private String state(String address) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT state FROM recipient WHERE address = ?")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getString(1) : null;
+            }
+        }
+    }
+
+    private Long nextAttempt(String address) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT next_attempt_at FROM recipient WHERE address = ? AND state = 'deferred'")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getLong(1) : null;
+            }
+        }
+    }
+
+    private int attemptsOf(String address) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT attempts FROM recipient WHERE address = ?")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? r.getInt(1) : Integer.MAX_VALUE;
+            }
+        }
+    }
+}
