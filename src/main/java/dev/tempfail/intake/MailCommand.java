@@ -25,21 +25,14 @@ final class MailCommand extends BaseCommand {
             sess.sendResponse("503 5.5.1 Error: nested MAIL command");
             return;
         }
-        String args = getArgPredicate(line);
-        if (!args.toUpperCase(Locale.ROOT).startsWith("FROM:")) {
-            sess.sendResponse("501 5.5.4 Syntax: MAIL FROM:<address>");
-            return;
-        }
-        PathArgument path;
-        Map<String, String> params;
+        PathArgument.Command mail;
         try {
-            path = PathArgument.parse(args.substring(5));
-            params = EsmtpParameters.parse(path.parameters());
+            mail = PathArgument.ofCommand(getArgPredicate(line), "FROM:");
         } catch (IllegalArgumentException e) {
             sess.sendResponse("501 5.5.4 Syntax: MAIL FROM:<address>: " + e.getMessage());
             return;
         }
-        String sender = MailboxSyntax.withoutSourceRoute(path.address());
+        String sender = mail.address();
         String problem = sender.isEmpty() ? null : MailboxSyntax.problem(sender);
         if (problem != null) {
             sess.sendResponse("501 5.1.7 Bad sender address syntax: " + problem);
@@ -49,7 +42,7 @@ final class MailCommand extends BaseCommand {
         String ret = null;
         String envid = null;
         long declaredSize = 0;
-        for (Map.Entry<String, String> p : params.entrySet()) {
+        for (Map.Entry<String, String> p : mail.parameters().entrySet()) {
             String value = p.getValue();
             switch (p.getKey()) {
                 case "SIZE" -> {

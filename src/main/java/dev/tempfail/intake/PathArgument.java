@@ -7,6 +7,22 @@ package dev.tempfail.intake;
  */
 record PathArgument(String address, String parameters) {
 
+    /**
+     * The argument of a whole MAIL or RCPT command line after the verb ({@code FROM:<a@b> SIZE=1}):
+     * checks the keyword, splits off the address (source route dropped) and parses the
+     * parameters. Throws IllegalArgumentException saying what is wrong.
+     */
+    static Command ofCommand(String args, String keyword) {
+        if (!args.toUpperCase(java.util.Locale.ROOT).startsWith(keyword)) {
+            throw new IllegalArgumentException("expected " + keyword);
+        }
+        PathArgument path = parse(args.substring(keyword.length()));
+        return new Command(MailboxSyntax.withoutSourceRoute(path.address()), EsmtpParameters.parse(path.parameters()));
+    }
+
+    /** An address and its ESMTP parameters (keys upper-cased). */
+    record Command(String address, java.util.Map<String, String> parameters) {}
+
     /** {@code text} is what follows "FROM:" or "TO:". */
     static PathArgument parse(String text) {
         String s = text.stripLeading();

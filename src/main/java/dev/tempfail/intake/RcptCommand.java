@@ -6,7 +6,6 @@ import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Map;
 
 /** RCPT TO:&lt;recipient&gt; [NOTIFY= ORCPT=]: syntax, then the recipient limit, then relay access. */
@@ -26,21 +25,14 @@ final class RcptCommand extends BaseCommand {
             sess.sendResponse("503 5.5.1 Error: need MAIL command");
             return;
         }
-        String args = getArgPredicate(line);
-        if (!args.toUpperCase(Locale.ROOT).startsWith("TO:")) {
-            sess.sendResponse("501 5.5.4 Syntax: RCPT TO:<address>");
-            return;
-        }
-        PathArgument path;
-        Map<String, String> params;
+        PathArgument.Command rcpt;
         try {
-            path = PathArgument.parse(args.substring(3));
-            params = EsmtpParameters.parse(path.parameters());
+            rcpt = PathArgument.ofCommand(getArgPredicate(line), "TO:");
         } catch (IllegalArgumentException e) {
             sess.sendResponse("501 5.5.4 Syntax: RCPT TO:<address>: " + e.getMessage());
             return;
         }
-        String address = MailboxSyntax.withoutSourceRoute(path.address());
+        String address = rcpt.address();
         String problem = address.isEmpty() ? "the recipient cannot be empty" : MailboxSyntax.problem(address);
         if (problem != null) {
             sess.sendResponse("501 5.1.3 Bad recipient address syntax: " + problem);
@@ -56,7 +48,7 @@ final class RcptCommand extends BaseCommand {
         }
         String notify = null;
         String orcpt = null;
-        for (Map.Entry<String, String> p : params.entrySet()) {
+        for (Map.Entry<String, String> p : rcpt.parameters().entrySet()) {
             if (!dsn || !(p.getKey().equals("NOTIFY") || p.getKey().equals("ORCPT"))) {
                 sess.sendResponse("555 5.5.4 Unsupported option: " + p.getKey());
                 return;
