@@ -42,8 +42,39 @@ public final class DeliveryService implements AutoCloseable {
     private final Thread thread;
     private final boolean enabled;
 
-    /** The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay. */
-    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {}
+    /**
+     * The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay.
+     *
+     * @param maxIdle      the longest the scheduler sleeps without looking at the queue (real time)
+     * @param smtpTimeouts the outbound client's socket timeouts (real time)
+     * @param lease        how long a worker holds a recipient, on the relay's clock: longer than any
+     *                     one try can take. A clock that runs N times fast (the retry lab) needs it
+     *                     N times longer, or a slow try is taken over by a second worker.
+     * @param busyRetry    when a destination's lane and parking are full, its recipients come back
+     *                     this much later, on the relay's clock
+     */
+    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts, Duration lease,
+                         Duration busyRetry) {
+        /** The default lease and busy retry, for a clock that runs at real speed. */
+        public Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
+            this(maxIdle, smtpTimeouts, LEASE, BUSY_RETRY);
+        }
+
+        /**
+         * For a relay whose clock runs {@code rate} times faster than real time ({@code --time-scale}):
+         * the scheduler looks at the queue often enough (every 20 scaled seconds, 10 ms to 1 s real)
+         * that a due retry is not late by much; a lease lasts an hour of real time; a busy
+         * destination is asked again after 20 ms of real time (at least the usual 5 s of the
+         * clock). Socket timeouts are the caller's and stay in real time.
+         */
+        public static Timing scaled(double rate, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
+            if (!(rate >= 1)) throw new IllegalArgumentException("time scale must be at least 1: " + rate);
+            long idleMs = Math.max(10, Math.min(1_000, Math.round(20_000 / rate)));
+            Duration busy = Duration.ofMillis(Math.max(BUSY_RETRY.toMillis(), Math.round(20 * rate)));
+            return new Timing(Duration.ofMillis(idleMs), smtpTimeouts,
+                    Duration.ofMillis(Math.round(LEASE.toMillis() * rate)), busy);
+        }
+    }
 
     public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321());
 
@@ -61,9 +92,9 @@ public final class DeliveryService implements AutoCloseable {
                 new RetryPolicy(config.retry(), new Random()));
         DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts()),
-                decider, new Lanes(workers), clock, BUSY_RETRY);
+                decider, new Lanes(workers), clock, timing.busyRetry());
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
-        scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), LEASE, timing.maxIdle(),
+        scheduler = new Scheduler(queue, wakeup, clock, workers, config.delivery().workers(), timing.lease(), timing.maxIdle(),
                 owner, group -> new DeliveryJob(ctx, group));
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");
