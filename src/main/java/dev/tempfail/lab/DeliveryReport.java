@@ -5,7 +5,9 @@ import jakarta.mail.MessagingException;
 import jakarta.mail.Multipart;
 import jakarta.mail.Session;
 import jakarta.mail.internet.ContentType;
+import jakarta.mail.internet.MimeBodyPart;
 import jakarta.mail.internet.MimeMessage;
+import jakarta.mail.internet.MimeUtility;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,7 +64,11 @@ public record DeliveryReport(String subject, Map<String, String> perMessage, Lis
     private static String deliveryStatus(String contentType, jakarta.mail.Part part) throws MessagingException, IOException {
         ContentType type = new ContentType(contentType);
         if (type.match("message/delivery-status") || type.match("message/global-delivery-status")) {
-            try (InputStream in = part.getInputStream()) {
+            // RFC 3464 lets a delivery-status part be base64 or quoted-printable, but Jakarta Mail
+            // ignores the transfer encoding of message/* parts: decode it here
+            String[] cte = part.getHeader("Content-Transfer-Encoding");
+            InputStream raw = part instanceof MimeBodyPart b ? b.getRawInputStream() : part.getInputStream();
+            try (InputStream in = cte == null ? raw : MimeUtility.decode(raw, cte[0].strip())) {
                 return new String(in.readAllBytes(), StandardCharsets.UTF_8);
             }
         }
