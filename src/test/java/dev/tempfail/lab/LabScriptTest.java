@@ -125,6 +125,17 @@ class LabScriptTest {
     }
 
     @Test
+    void theReadmeExampleIsAValidScript() throws Exception {
+        String readme = Files.readString(Path.of("README.md"));
+        int at = readme.indexOf("```yaml\ndescription: bob's mailbox");
+        assertTrue(at >= 0, "the README's example script");
+        String yaml = readme.substring(at + "```yaml\n".length(), readme.indexOf("```", at + 7));
+        LabScript s = LabScript.parse("README.md", "readme", yaml);
+        assertEquals(3, s.rules().size());
+        assertEquals(List.of("bob@lab.example", "ann@lab.example"), s.recipients());
+    }
+
+    @Test
     void anUnknownPresetOrAMissingFile() throws Exception {
         ConfigException e = assertThrows(ConfigException.class, () -> LabScript.load("greylisting"));
         assertTrue(e.getMessage().startsWith("greylisting: no such preset or file (presets: icloud-reputation, "), e.getMessage());
