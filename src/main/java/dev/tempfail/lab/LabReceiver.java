@@ -454,14 +454,15 @@ public final class LabReceiver implements AutoCloseable {
 
         @Override
         public void write(int b) throws IOException {
-            out.write(b);
             see(b);
+            out.write(b);
         }
 
+        /** Logged before it is sent, so that whoever reads the reply finds it in the log already. */
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.write(b, off, len);
             for (int i = off; i < off + len; i++) see(b[i]);
+            out.write(b, off, len);
         }
 
         private void see(int b) {
