@@ -1,8 +1,15 @@
 package dev.tempfail.admin;
 
 import dev.tempfail.Relay;
+import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.lab.TimeScaledClock;
+import dev.tempfail.smtp.SmtpTimeouts;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
 
 import java.time.Clock;
 import java.util.concurrent.Callable;
@@ -11,12 +18,32 @@ import java.util.concurrent.CountDownLatch;
 /** {@code tempfail serve}: run the relay until stopped (SIGTERM/SIGINT stop it cleanly). */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the relay: SMTP listener, queue, admin API.")
 public final class ServeCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
     @Mixin
     ConfigOption config;
 
+    @Option(names = "--time-scale", paramLabel = "N", defaultValue = "1",
+            description = {"lab mode: run the relay's clock N times fast from now (retry waits, lifetime, delay warnings),",
+                    "so a 72 h retry window takes 72 h / N; socket timeouts stay real. Default ${DEFAULT-VALUE} (real time)."})
+    double timeScale;
+
     @Override
     public Integer call() throws Exception {
-        Relay relay = Relay.start(config.load(), Clock.systemUTC());
+        if (!(timeScale >= 1 && timeScale <= TimeScaledClock.MAX_SCALE)) {
+            spec.commandLine().getErr().println("tempfail: --time-scale must be between 1 and " + (long) TimeScaledClock.MAX_SCALE);
+            return 2;
+        }
+        Relay relay;
+        if (timeScale == 1) {
+            relay = Relay.start(config.load(), Clock.systemUTC());
+        } else {
+            LoggerFactory.getLogger("tempfail").warn("lab mode: the clock runs {}x from now; do not use this queue for real mail",
+                    LabText.scale(timeScale));
+            relay = Relay.start(config.load(), TimeScaledClock.startingNow(timeScale),
+                    DeliveryService.Timing.scaled(timeScale, SmtpTimeouts.rfc5321()));
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             relay.close();

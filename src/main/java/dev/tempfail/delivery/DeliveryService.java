@@ -42,8 +42,25 @@ public final class DeliveryService implements AutoCloseable {
     private final Thread thread;
     private final boolean enabled;
 
-    /** The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay. */
-    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {}
+    /**
+     * The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay.
+     * Leases are in real time whatever the clock does, so they are not among them.
+     *
+     * @param maxIdle      the longest the scheduler sleeps without looking at the queue (real time)
+     * @param smtpTimeouts the outbound client's socket timeouts (real time)
+     */
+    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
+        /**
+         * For a relay whose clock runs {@code rate} times faster than real time ({@code --time-scale}):
+         * the scheduler looks at the queue often enough (every 20 scaled seconds, 10 ms to 1 s real)
+         * that a due retry is not late by much. Socket timeouts are the caller's and stay in real time.
+         */
+        public static Timing scaled(double rate, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
+            if (!(rate >= 1)) throw new IllegalArgumentException("time scale must be at least 1: " + rate);
+            long idleMs = Math.max(10, Math.min(1_000, Math.round(20_000 / rate)));
+            return new Timing(Duration.ofMillis(idleMs), smtpTimeouts);
+        }
+    }
 
     public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321());
 
