@@ -46,7 +46,8 @@ public final class Relay implements AutoCloseable {
     /** As {@link #start(TempfailConfig, Clock)}, with delivery timing for tests and the retry lab. */
     public static Relay start(TempfailConfig config, Clock clock, DeliveryService.Timing timing)
             throws IOException, SQLException {
-        Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + config.delivery().workers() + 8);
+        Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + config.delivery().workers() + 8,
+                config.queue().fsync());
         try {
             Wakeup wakeup = new Wakeup();
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);

@@ -19,19 +19,28 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * <p>H2's default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
  * half a second, so a {@code kill -9} right after a 250 could lose it. WRITE_DELAY=0 writes
  * every commit to the file before the commit returns: the operating system then holds it,
- * whatever happens to our process.
+ * whatever happens to our process. To survive the machine going down too, {@link GroupCommit}
+ * forces the file to the disk ({@code CHECKPOINT SYNC}, an fsync) before a commit counts.
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
     private final GroupCommit commits;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Database(JdbcConnectionPool pool) {
+    private Database(JdbcConnectionPool pool, boolean fsync) {
         this.pool = pool;
-        this.commits = new GroupCommit(pool);
+        this.commits = new GroupCommit(pool, fsync);
     }
 
     public static Database open(Path dir, int maxConnections) {
+        return open(dir, maxConnections, true);
+    }
+
+    /**
+     * @param fsync force writes to the disk before a commit counts (see {@link GroupCommit});
+     *              false keeps commits safe from the process dying, but not from the machine
+     */
+    public static Database open(Path dir, int maxConnections, boolean fsync) {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
@@ -46,7 +55,7 @@ public final class Database implements AutoCloseable {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        return new Database(pool);
+        return new Database(pool, fsync);
     }
 
     public DataSource dataSource() {

@@ -4,6 +4,7 @@ import org.h2.jdbcx.JdbcConnectionPool;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -36,14 +37,29 @@ final class GroupCommit implements AutoCloseable {
 
     private final JdbcConnectionPool pool;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
+    /** Committed works waiting for the next sync to the disk (only with fsync on). */
+    private final BlockingQueue<Pending> unsynced = new LinkedBlockingQueue<>();
     private final Thread committer;
+    private final Thread syncer;
     private volatile boolean open = true;
 
-    GroupCommit(JdbcConnectionPool pool) {
+    /**
+     * @param fsync after commits, force the file to the disk before releasing the callers (a
+     *              separate thread syncs while the next batch is committed), so that a 250
+     *              survives a power loss, not only the death of the process
+     */
+    GroupCommit(JdbcConnectionPool pool, boolean fsync) {
         this.pool = pool;
         this.committer = new Thread(this::commitLoop, "queue-committer");
         committer.setDaemon(true);
         committer.start();
+        if (fsync) {
+            syncer = new Thread(this::syncLoop, "queue-sync");
+            syncer.setDaemon(true);
+            syncer.start();
+        } else {
+            syncer = null;
+        }
     }
 
     /** Runs {@code work} in a shared transaction; returns once it is committed, throws if it was not. */
@@ -91,7 +107,8 @@ final class GroupCommit implements AutoCloseable {
                 c.rollback();
                 throw e;
             }
-            batch.forEach(p -> p.committed().complete(null));
+            if (syncer == null) batch.forEach(p -> p.committed().complete(null));
+            else unsynced.addAll(batch);
         } catch (SQLException | RuntimeException e) {
             if (batch.size() == 1) {
                 batch.get(0).committed().completeExceptionally(e);
@@ -101,12 +118,39 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
-    /** Commits what is already waiting, then refuses new work. */
+    /**
+     * Forces everything committed so far to the disk, then releases its callers. While one sync
+     * runs, the committer goes on committing: the next sync covers all of that at once.
+     */
+    private void syncLoop() {
+        List<Pending> synced = new ArrayList<>();
+        while (open || !unsynced.isEmpty() || committer.isAlive()) {
+            try {
+                Pending first = unsynced.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) continue;
+                synced.add(first);
+                unsynced.drainTo(synced); // everything committed before the sync starts is covered by it
+                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                    s.execute("CHECKPOINT SYNC");
+                    synced.forEach(p -> p.committed().complete(null));
+                } catch (SQLException | RuntimeException e) {
+                    synced.forEach(p -> p.committed().completeExceptionally(e));
+                }
+            } catch (InterruptedException e) {
+                break;
+            } finally {
+                synced.clear();
+            }
+        }
+    }
+
+    /** Commits (and syncs) what is already waiting, then refuses new work. */
     @Override
     public void close() {
         open = false;
         try {
             committer.join(10_000);
+            if (syncer != null) syncer.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
