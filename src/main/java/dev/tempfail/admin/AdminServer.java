@@ -19,7 +19,8 @@ import java.util.concurrent.Executors;
  * The local HTTP admin API. Read-only for now:
  * <ul>
  *   <li>{@code GET /api/queue?limit=N} — the queue listing, as {@code tempfail queue list --json} prints it;</li>
- *   <li>{@code GET /api/queue/<queue id>} — one message, as {@code tempfail queue show --json} prints it.</li>
+ *   <li>{@code GET /api/queue/<queue id>} — one message, as {@code tempfail queue show --json} prints it;</li>
+ *   <li>{@code GET /api/destinations} — the destinations being throttled (paused, fewer connections, an hourly cap).</li>
  * </ul>
  * It binds to {@code admin.listen} (loopback by default) and has no authentication: keep it there.
  */
@@ -37,6 +38,8 @@ public final class AdminServer implements AutoCloseable {
             return t;
         }));
         http.createContext("/api/queue", exchange -> handle(exchange, () -> queue(exchange, reader)));
+        http.createContext("/api/destinations", exchange -> handle(exchange, () -> exchange.getRequestMethod().equals("GET")
+                ? new Response(200, reader.throttles()) : new Response(405, Map.of("error", "use GET"))));
     }
 
     public void start() {

@@ -9,7 +9,7 @@ final class QueueText {
     private QueueText() {}
 
     static void print(QueueView.Listing listing, PrintWriter out) {
-        if (listing.messages().isEmpty()) {
+        if (listing.messages().isEmpty() && listing.throttled().isEmpty()) {
             out.println("Mail queue is empty");
             return;
         }
@@ -23,6 +23,14 @@ final class QueueText {
             }
         }
         out.printf("-- %d message(s) shown of %d, %d recipient(s)%n", listing.messages().size(), listing.total(), recipients);
+        for (QueueView.Throttle t : listing.throttled()) {
+            StringBuilder s = new StringBuilder("throttled: ").append(t.destination());
+            if (t.pausedUntil() != null) s.append(", paused until ").append(t.pausedUntil());
+            if (t.maxConnections() != null) s.append(", at most ").append(t.maxConnections()).append(" connection(s)");
+            if (t.maxPerHour() != null) s.append(", at most ").append(t.maxPerHour()).append(" an hour");
+            if (t.reason() != null) s.append(" (").append(t.reason()).append(')');
+            out.println(s);
+        }
     }
 
     static void print(QueueView.Message m, PrintWriter out) {

@@ -7,8 +7,6 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -65,16 +63,6 @@ public final class Destinations {
         } else {
             save(new DestinationState(name, null, s.reason(), s.maxPerHour(), null, s.nextSendAt(), s.updatedAt()));
         }
-    }
-
-    public List<DestinationState> all() throws SQLException {
-        List<DestinationState> out = new ArrayList<>();
-        try (Connection c = db.connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT name, suspended_until, reason, max_per_hour, "
-                     + "max_connections, next_send_at, updated_at FROM destination ORDER BY name")) {
-            while (r.next()) out.add(read(r));
-        }
-        return out;
     }
 
     private Optional<DestinationState> load(String name) {

@@ -60,8 +60,33 @@ public final class QueueReader {
                     }
                 }
             }
-            return new QueueView.Listing(total, List.copyOf(byId.values()));
+            return new QueueView.Listing(total, List.copyOf(byId.values()), throttles(c));
         }
+    }
+
+    /** Every destination with a pause, connection limit or hourly cap on it. */
+    public List<QueueView.Throttle> throttles() throws SQLException {
+        try (Connection c = db.connection()) {
+            return throttles(c);
+        }
+    }
+
+    private static List<QueueView.Throttle> throttles(Connection c) throws SQLException {
+        List<QueueView.Throttle> out = new ArrayList<>();
+        try (ResultSet r = c.createStatement().executeQuery("SELECT name, suspended_until, max_connections, max_per_hour, "
+                + "reason, updated_at FROM destination ORDER BY name")) {
+            while (r.next()) {
+                long until = r.getLong(2);
+                String pausedUntil = r.wasNull() ? null : iso(until);
+                int conns = r.getInt(3);
+                Integer maxConnections = r.wasNull() ? null : conns;
+                int perHour = r.getInt(4);
+                Integer maxPerHour = r.wasNull() ? null : perHour;
+                out.add(new QueueView.Throttle(r.getString(1), pausedUntil, maxConnections, maxPerHour, r.getString(5),
+                        iso(r.getLong(6))));
+            }
+        }
+        return List.copyOf(out);
     }
 
     public Optional<QueueView.Message> show(String queueId) throws SQLException {

@@ -23,5 +23,10 @@ public final class QueueView {
     /** One line of {@code queue list}: a message and how its recipients stand. */
     public record Summary(String queueId, String sender, long size, String receivedAt, List<Recipient> recipients) {}
 
-    public record Listing(int total, List<Summary> messages) {}
+    /** A destination being held back after what it said: paused, fewer connections, or an hourly cap. */
+    public record Throttle(String destination, String pausedUntil, Integer maxConnections, Integer maxPerHour,
+                           String reason, String since) {}
+
+    /** The queue listing, with the destinations currently throttled. */
+    public record Listing(int total, List<Summary> messages, List<Throttle> throttled) {}
 }

@@ -235,4 +235,28 @@ class DeliveryTest {
             assertEquals("connect", r.stage());
         }
     }
+
+    @Test
+    void aDestinationThatSaysTooFastIsThrottledAndShownSo() throws Exception {
+        try (FakeUpstream up = FakeUpstream.builder().greeting("421 4.7.0 me.com Error: too many errors").start()) {
+            start(Map.of("TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + up.port() + "'}"));
+            send("s@example.org", List.of("r@example.com"), "throttle");
+            Await.until(LIMIT, "tried", () -> recipients().get("r@example.com").attempts() == 1);
+            assertEquals("rate_limited", recipients().get("r@example.com").category());
+
+            var http = java.net.http.HttpClient.newHttpClient();
+            String body = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+                    "http://127.0.0.1:" + relay.adminPort() + "/api/destinations")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+            var throttles = dev.tempfail.admin.Json.MAPPER.readTree(body);
+            assertEquals(1, throttles.size(), body);
+            assertEquals("127.0.0.1:" + up.port(), throttles.get(0).get("destination").asText());
+            assertEquals(1, throttles.get(0).get("max_connections").asInt(), "fewer connections");
+            assertTrue(throttles.get(0).has("paused_until"), "and a pause: " + body);
+            assertTrue(throttles.get(0).get("reason").asText().contains("421 4.7.0"), body);
+
+            var listing = new dev.tempfail.queue.QueueReader(relay.database()).list(10);
+            assertEquals(1, listing.throttled().size(), "queue list shows it too");
+        }
+    }
 }
