@@ -86,8 +86,7 @@ public final class ConfigLoader {
 
     private static void overlay(ObjectNode schema, ObjectNode target, ObjectNode user, String prefix,
                                 String source, Map<String, String> origins) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = user.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> field = it.next();
+        for (Map.Entry<String, JsonNode> field : user.properties()) {
             String key = prefix + field.getKey();
             JsonNode known = schema.get(field.getKey());
             if (known == null) {

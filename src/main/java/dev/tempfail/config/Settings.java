@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -146,8 +145,7 @@ public final class Settings {
         if (n == null || n.isNull()) return Map.of();
         if (!n.isObject()) throw error(key, "must be a mapping of key: value");
         Map<String, T> out = new LinkedHashMap<>();
-        for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> e = it.next();
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
             out.put(e.getKey().toLowerCase(Locale.ROOT), parse(key + "." + e.getKey(), e.getValue().asText(), parser));
         }
         return Map.copyOf(out);
