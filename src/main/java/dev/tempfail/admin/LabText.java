@@ -1,5 +1,6 @@
 package dev.tempfail.admin;
 
+import dev.tempfail.config.Durations;
 import dev.tempfail.lab.LabReport;
 
 import java.io.PrintWriter;
@@ -83,7 +84,7 @@ final class LabText {
     }
 
     static String span(long seconds) {
-        return ReplyArguments.span(Duration.ofSeconds(Math.max(0, seconds)));
+        return Durations.compact(Duration.ofSeconds(Math.max(0, seconds)));
     }
 
     static String scale(double s) {

@@ -44,22 +44,6 @@ final class ReplyArguments {
         return SmtpReply.of(code, lines);
     }
 
-    /** {@code +0s}, {@code +6m}, {@code +1h21m5s}, {@code +72h}. */
-    static String offset(Duration d) {
-        return "+" + span(d);
-    }
-
-    /** {@code 0s}, {@code 6m}, {@code 1h21m5s}, {@code 72h}. */
-    static String span(Duration d) {
-        long s = d.toSeconds();
-        if (s == 0) return "0s";
-        StringBuilder b = new StringBuilder();
-        if (s >= 3600) b.append(s / 3600).append('h');
-        if (s % 3600 >= 60) b.append(s % 3600 / 60).append('m');
-        if (s % 60 > 0) b.append(s % 60).append('s');
-        return b.toString();
-    }
-
     /** {@code transient greylisted 4.7.1}. */
     static String verdict(Classification c) {
         return c.outcome().label() + (c.category() == null ? "" : " " + c.category().label()) + " " + c.status();

@@ -2,6 +2,7 @@ package dev.tempfail.admin;
 
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.tempfail.config.ConfigException;
+import dev.tempfail.config.Durations;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.DestinationEffect;
@@ -118,7 +119,7 @@ public final class ScheduleCommand implements Callable<Integer> {
                 split = r.newTransaction() ? Boolean.TRUE : null;
             }
             DestinationOut dest = d.destination().map(e -> destination(e, ARRIVAL.plus(a.offset()))).orElse(null);
-            attempts.add(new AttemptOut(a.number(), a.offset().toSeconds(), ReplyArguments.offset(a.offset()),
+            attempts.add(new AttemptOut(a.number(), a.offset().toSeconds(), Durations.offset(a.offset()),
                     c.reply().toString(), c.outcome().label(), c.category() == null ? null : c.category().label(),
                     c.status(), c.rule(), retryIn, split, d.warnDelay() ? Boolean.TRUE : null, dest));
         }
@@ -128,7 +129,7 @@ public final class ScheduleCommand implements Callable<Integer> {
     }
 
     private static ResultOut result(RetryTimeline.Attempt last, Classification c, int attempts) {
-        String at = ReplyArguments.offset(last.offset());
+        String at = Durations.offset(last.offset());
         long atS = last.offset().toSeconds();
         RetryDecision.Action action = last.decision().action();
         if (action instanceof RetryDecision.Failed f) {
@@ -146,15 +147,15 @@ public final class ScheduleCommand implements Callable<Integer> {
     }
 
     private static void print(Output o, PrintWriter out) {
-        out.println("lifetime " + ReplyArguments.span(Duration.ofSeconds(o.lifetimeS()))
-                + ", delay warning " + (o.delayWarningS() == null ? "off" : ReplyArguments.span(Duration.ofSeconds(o.delayWarningS())))
+        out.println("lifetime " + Durations.compact(Duration.ofSeconds(o.lifetimeS()))
+                + ", delay warning " + (o.delayWarningS() == null ? "off" : Durations.compact(Duration.ofSeconds(o.delayWarningS())))
                 + ", seed " + o.seed());
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"#", "at", "verdict", "then", "reply"});
         for (AttemptOut a : o.attempts()) {
             StringBuilder then = new StringBuilder();
             if (a.retryInS() != null) {
-                then.append(a.retryInS() == 0 ? "retry at once" : "retry in " + ReplyArguments.span(Duration.ofSeconds(a.retryInS())));
+                then.append(a.retryInS() == 0 ? "retry at once" : "retry in " + Durations.compact(Duration.ofSeconds(a.retryInS())));
                 if (a.newTransaction() != null) then.append(" (new transaction)");
             } else {
                 then.append(o.result().outcome());
@@ -180,7 +181,7 @@ public final class ScheduleCommand implements Callable<Integer> {
 
     private static String describe(DestinationOut d) {
         List<String> parts = new ArrayList<>();
-        if (d.pauseS() != null) parts.add("pause " + ReplyArguments.span(Duration.ofSeconds(d.pauseS())));
+        if (d.pauseS() != null) parts.add("pause " + Durations.compact(Duration.ofSeconds(d.pauseS())));
         if (d.maxConnections() != null) parts.add("max " + d.maxConnections() + " connection" + (d.maxConnections() == 1 ? "" : "s"));
         if (d.maxPerHour() != null) parts.add("max " + d.maxPerHour() + "/h");
         return String.join(", ", parts);

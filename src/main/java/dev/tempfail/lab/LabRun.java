@@ -6,6 +6,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.AppenderBase;
 import dev.tempfail.Relay;
 import dev.tempfail.config.ConfigLoader;
+import dev.tempfail.config.Durations;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
@@ -260,7 +261,7 @@ public final class LabRun {
             List<LabReport.Attempt> rows = new ArrayList<>();
             for (AttemptTrail.Row r : t.attempts) {
                 Duration since = Duration.between(t.arrived, r.at());
-                rows.add(new LabReport.Attempt(rows.size() + 1, offset(since), since.toSeconds(), r.at().toString(), r.stage(),
+                rows.add(new LabReport.Attempt(rows.size() + 1, Durations.offset(since), since.toSeconds(), r.at().toString(), r.stage(),
                         r.reply(), r.verdict(), r.category(), r.status(), r.state(),
                         r.waitMs() == null ? null : Duration.ofMillis(r.waitMs()).toSeconds()));
                 if (r.at().isAfter(lastEvent)) lastEvent = r.at();
@@ -303,17 +304,6 @@ public final class LabRun {
                 scaledStart.toString(), lifetime.toSeconds(), warning.isZero() ? null : warning.toSeconds(), recipients, dsns,
                 totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
                 problems);
-    }
-
-    /** {@code +0s}, {@code +6m26s}, {@code +72h}: as {@code tempfail schedule} writes offsets. */
-    public static String offset(Duration d) {
-        long s = d.toSeconds();
-        if (s <= 0) return "+0s";
-        StringBuilder b = new StringBuilder("+");
-        if (s >= 3600) b.append(s / 3600).append('h');
-        if (s % 3600 >= 60) b.append(s % 3600 / 60).append('m');
-        if (s % 60 > 0) b.append(s % 60).append('s');
-        return b.toString();
     }
 
     private static String fmt(double d) {

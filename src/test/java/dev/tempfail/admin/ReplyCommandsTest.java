@@ -1,14 +1,11 @@
 package dev.tempfail.admin;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tempfail.Main;
+import dev.tempfail.config.Durations;
+import dev.tempfail.testsupport.Cli;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import picocli.CommandLine;
 
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -18,30 +15,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** {@code tempfail classify} and {@code tempfail schedule}, run in-process as a user would. */
 class ReplyCommandsTest {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @TempDir Path dir;
 
-    record Run(int code, String out, String err) {
-        JsonNode json() throws Exception {
-            return JSON.readTree(out);
-        }
-    }
-
-    static Run run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        cli.setOut(new PrintWriter(out, true));
-        cli.setErr(new PrintWriter(err, true));
-        int code = cli.execute(args);
-        return new Run(code, out.toString(), err.toString());
+    static Cli run(String... args) {
+        return Cli.run(args);
     }
 
     @Test
     void classifyPrintsOneJsonObject() throws Exception {
-        Run r = run("classify", "--stage", "data", "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h)");
-        assertEquals(0, r.code(), r.err());
+        Cli r = run("classify", "--stage", "data", "450 4.7.1 Temporary delayed by rate limit for new clients, try later (2/h)");
+        assertEquals(0, r.exitCode(), r.err());
         assertEquals(1, r.out().strip().lines().count(), "one line: " + r.out());
         JsonNode j = r.json();
         assertEquals("transient", j.get("outcome").asText());
@@ -93,8 +76,8 @@ class ReplyCommandsTest {
     void configErrorsAreOneLineAndExit2() throws Exception {
         Path cfg = dir.resolve("tempfail.yaml");
         Files.writeString(cfg, "retry:\n  rules: nope\n");
-        Run bad = run("classify", "--config", cfg.toString(), "451 Try again later.");
-        assertEquals(2, bad.code());
+        Cli bad = run("classify", "--config", cfg.toString(), "451 Try again later.");
+        assertEquals(2, bad.exitCode());
         assertTrue(bad.err().startsWith("tempfail: " + cfg + ": retry.rules: unknown key"), bad.err());
         assertFalse(bad.err().contains("\tat "), "no stack trace: " + bad.err());
         assertEquals("", bad.out());
@@ -102,19 +85,19 @@ class ReplyCommandsTest {
         Path rules = dir.resolve("rules.yaml");
         Files.writeString(rules, "rules:\n  - {name: broken, text: '(', category: policy}\n");
         Files.writeString(cfg, "retry:\n  rules_file: " + rules + "\n");
-        Run badRule = run("schedule", "--config", cfg.toString(), "--reply", "451 Try again later.");
-        assertEquals(2, badRule.code());
+        Cli badRule = run("schedule", "--config", cfg.toString(), "--reply", "451 Try again later.");
+        assertEquals(2, badRule.exitCode());
         assertTrue(badRule.err().startsWith("tempfail: " + rules + ": rule #1 'broken': text: "), badRule.err());
         assertFalse(badRule.err().contains("\tat "));
     }
 
     @Test
     void badArgumentsExit2() {
-        Run stage = run("classify", "--stage", "helo", "451 Try again later.");
-        assertEquals(2, stage.code());
+        Cli stage = run("classify", "--stage", "helo", "451 Try again later.");
+        assertEquals(2, stage.exitCode());
         assertTrue(stage.err().contains("unknown stage 'helo'"), stage.err());
-        Run reply = run("classify", "try again later");
-        assertEquals(2, reply.code());
+        Cli reply = run("classify", "try again later");
+        assertEquals(2, reply.exitCode());
         assertTrue(reply.err().startsWith("tempfail: not an SMTP reply"), reply.err());
     }
 
@@ -143,8 +126,8 @@ class ReplyCommandsTest {
 
     @Test
     void scheduleUntilExpiry() throws Exception {
-        Run r = run("schedule", "--seed", "1", "--json", "--reply", "452 4.2.2 The email account that you tried to reach is over quota");
-        assertEquals(0, r.code(), r.err());
+        Cli r = run("schedule", "--seed", "1", "--json", "--reply", "452 4.2.2 The email account that you tried to reach is over quota");
+        assertEquals(0, r.exitCode(), r.err());
         JsonNode j = r.json();
         JsonNode result = j.get("result");
         assertEquals("expired", result.get("outcome").asText());
@@ -162,9 +145,9 @@ class ReplyCommandsTest {
 
     @Test
     void scheduleTextShowsThrottleAndFailure() {
-        Run r = run("schedule", "--seed", "3", "--reply",
+        Cli r = run("schedule", "--seed", "3", "--reply",
                 "421 4.7.1 Messages to x deferred due to excessive volume. Try again later", "--reply", "550 5.1.1 user unknown");
-        assertEquals(0, r.code(), r.err());
+        assertEquals(0, r.exitCode(), r.err());
         String[] lines = r.out().strip().split("\n");
         assertTrue(lines[0].startsWith("lifetime 72h, delay warning 4h, seed 3"), lines[0]);
         assertTrue(lines[2].contains("transient rate_limited 4.7.1") && lines[2].contains("pause 15m, max 1 connection"), lines[2]);
@@ -183,9 +166,9 @@ class ReplyCommandsTest {
 
     @Test
     void offsetsAreShortAndExact() {
-        assertEquals("+0s", ReplyArguments.offset(java.time.Duration.ZERO));
-        assertEquals("+6m", ReplyArguments.offset(java.time.Duration.ofMinutes(6)));
-        assertEquals("+1h21m5s", ReplyArguments.offset(java.time.Duration.ofSeconds(4865)));
-        assertEquals("+72h", ReplyArguments.offset(java.time.Duration.ofHours(72)));
+        assertEquals("+0s", Durations.offset(java.time.Duration.ZERO));
+        assertEquals("+6m", Durations.offset(java.time.Duration.ofMinutes(6)));
+        assertEquals("+1h21m5s", Durations.offset(java.time.Duration.ofSeconds(4865)));
+        assertEquals("+72h", Durations.offset(java.time.Duration.ofHours(72)));
     }
 }

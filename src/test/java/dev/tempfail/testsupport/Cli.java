@@ -1,6 +1,8 @@
 package dev.tempfail.testsupport;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.tempfail.Main;
+import dev.tempfail.admin.Json;
 import picocli.CommandLine;
 
 import java.io.PrintWriter;
@@ -17,5 +19,10 @@ public record Cli(int exitCode, String out, String err) {
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
         return new Cli(code, out.toString(), err.toString());
+    }
+
+    /** What it printed on standard output, read as JSON. */
+    public JsonNode json() throws Exception {
+        return Json.MAPPER.readTree(out);
     }
 }
