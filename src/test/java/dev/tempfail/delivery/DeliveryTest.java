@@ -1,7 +1,6 @@
 package dev.tempfail.delivery;
 
 import dev.tempfail.Relay;
-import dev.tempfail.smtp.SmtpTimeouts;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MiniDns;
@@ -34,8 +33,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The relay end to end: SMTP in, the queue, routing through a test DNS server, SMTP out to fake upstreams. */
 class DeliveryTest {
-    static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
-            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
     @TempDir Path dir;
@@ -49,7 +46,7 @@ class DeliveryTest {
     private Relay start(Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>(overrides);
         env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
-        relay = Relay.start(TestRelays.config(dir, env), Clock.systemUTC(), FAST);
+        relay = Relay.start(TestRelays.config(dir, env), Clock.systemUTC(), TestRelays.FAST);
         return relay;
     }
 

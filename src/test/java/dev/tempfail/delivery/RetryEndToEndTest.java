@@ -44,7 +44,7 @@ class RetryEndToEndTest {
         StringBuilder yaml = new StringBuilder("{");
         routes.forEach((d, hp) -> yaml.append(yaml.length() > 1 ? ", " : "").append(d).append(": '").append(hp).append("'"));
         relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
-                "TEMPFAIL_DELIVERY_ROUTES", yaml.append("}").toString())), clock, DeliveryTest.FAST);
+                "TEMPFAIL_DELIVERY_ROUTES", yaml.append("}").toString())), clock, TestRelays.FAST);
     }
 
     private void send(List<String> to) throws Exception {

@@ -1,10 +1,8 @@
 package dev.tempfail.dsn;
 
 import dev.tempfail.Relay;
-import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
-import dev.tempfail.smtp.SmtpTimeouts;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
@@ -36,8 +34,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class DsnEndToEndTest {
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
     private static final Duration LIMIT = Duration.ofSeconds(20);
-    private static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
-            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
@@ -51,7 +47,7 @@ class DsnEndToEndTest {
     private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
                 "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + recipients.port() + "', example.org: '127.0.0.1:"
-                        + senders.port() + "'}")), clock, FAST);
+                        + senders.port() + "'}")), clock, TestRelays.FAST);
     }
 
     /** Sends one message with the given MAIL parameters and RCPT lines; returns the queue id. */
@@ -199,7 +195,7 @@ class DsnEndToEndTest {
     @Test
     void malformedDsnParametersAreRefusedAndGoodOnesStored() throws Exception {
         try (FakeUpstream recipients = FakeUpstream.builder().start(); FakeUpstream senders = FakeUpstream.builder().start()) {
-            relay = Relay.start(TestRelays.config(dir, Map.of()), clock, FAST); // delivery off: look at what is stored
+            relay = Relay.start(TestRelays.config(dir, Map.of()), clock, TestRelays.FAST); // delivery off: look at what is stored
             try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
                 c.reply();
                 c.command("EHLO app.example.org");

@@ -3,7 +3,6 @@ package dev.tempfail.testsupport;
 import dev.tempfail.smtp.Target;
 
 import java.io.BufferedInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -60,17 +59,7 @@ public final class RawServer implements AutoCloseable {
 
         /** The next line without its CRLF, or null at end of input. */
         public String readLine() throws IOException {
-            ByteArrayOutputStream line = new ByteArrayOutputStream();
-            int b;
-            while ((b = in.read()) >= 0) {
-                if (b == '\n') {
-                    byte[] bytes = line.toByteArray();
-                    int len = bytes.length > 0 && bytes[bytes.length - 1] == '\r' ? bytes.length - 1 : bytes.length;
-                    return new String(bytes, 0, len, StandardCharsets.UTF_8);
-                }
-                line.write(b);
-            }
-            return null;
+            return SmtpTestClient.readLine(in);
         }
 
         /** Reads lines up to the lone dot; returns them joined (still stuffed), or null at end of input. */

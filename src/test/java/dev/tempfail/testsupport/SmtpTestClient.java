@@ -90,6 +90,11 @@ public final class SmtpTestClient implements AutoCloseable {
     }
 
     private String line() throws IOException {
+        return readLine(in);
+    }
+
+    /** The next line from {@code in} without its CRLF (or LF), or null at end of input. */
+    static String readLine(InputStream in) throws IOException {
         ByteArrayOutputStream line = new ByteArrayOutputStream();
         int b;
         while ((b = in.read()) >= 0) {

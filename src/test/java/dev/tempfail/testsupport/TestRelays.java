@@ -2,13 +2,20 @@ package dev.tempfail.testsupport;
 
 import dev.tempfail.config.ConfigLoader;
 import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.smtp.SmtpTimeouts;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 
 /** Configurations for relays started inside tests: ephemeral loopback ports, a queue in a temp dir. */
 public final class TestRelays {
+    /** Delivery timing for tests: the scheduler looks often, sockets give up after 5 s. */
+    public static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
+            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
+
     private TestRelays() {}
 
     /**
