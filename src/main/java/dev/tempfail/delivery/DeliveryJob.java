@@ -17,6 +17,7 @@ import dev.tempfail.smtp.Target;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +32,7 @@ final class DeliveryJob implements Runnable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
 
     /** When recipients of a job that failed inside the relay are tried again. */
-    private static final java.time.Duration FAILED_JOB_RETRY = java.time.Duration.ofMinutes(1);
+    private static final Duration FAILED_JOB_RETRY = Duration.ofMinutes(1);
 
     private final DeliveryContext ctx;
     private final List<Leased> recipients;

@@ -111,15 +111,9 @@ public final class DeliveryQueue {
      * <p>The transaction first locks the messages' rows: two jobs for one message (recipients
      * in two domains) may finish at the same moment, and without the lock neither would see the
      * other's recipients as final, so neither would drop the message.
-     */
-    public void record(List<Leased> recipients, List<Attempt> attempts) throws SQLException {
-        record(recipients, attempts, List.of());
-    }
-
-    /**
-     * As {@link #record(List, List)}, queueing {@code reports} (delivery status notifications
-     * about these tries) in the same transaction: a try and the report about it are stored
-     * together or not at all.
+     *
+     * <p>With the tries, {@code reports} (delivery status notifications about them) are queued
+     * in the same transaction: a try and the report about it are stored together or not at all.
      */
     public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");

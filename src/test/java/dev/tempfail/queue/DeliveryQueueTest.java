@@ -98,7 +98,7 @@ class DeliveryQueueTest {
         String queueId = enqueue(T0, "a@example.com", "b@example.com");
         List<Leased> leased = queue.lease("w4", T0, LEASE_END, 10);
         Instant t1 = T0.plusSeconds(1);
-        queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))));
+        queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))), List.of());
 
         QueueView.Message m = new QueueReader(db).show(queueId).orElseThrow();
         assertEquals("delivered", m.recipients().get(0).state());
@@ -116,7 +116,7 @@ class DeliveryQueueTest {
         assertEquals(1, retry.get(0).attempts());
         assertEquals("greylisted", retry.get(0).category());
         assertEquals(1, retry.get(0).streak());
-        queue.record(retry, List.of(delivered(t1.plus(Duration.ofMinutes(6)))));
+        queue.record(retry, List.of(delivered(t1.plus(Duration.ofMinutes(6)))), List.of());
 
         assertTrue(new QueueReader(db).show(queueId).isEmpty(), "a message whose recipients are all final leaves the queue");
         try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery(
