@@ -1,6 +1,7 @@
 package dev.tempfail;
 
 import dev.tempfail.admin.AdminServer;
+import dev.tempfail.admin.QueueApi;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.intake.SmtpListener;
@@ -52,7 +53,8 @@ public final class Relay implements AutoCloseable {
             Wakeup wakeup = new Wakeup();
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);
             SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, true);
-            AdminServer admin = new AdminServer(config.admin().listen(), new QueueReader(db));
+            AdminServer admin = new AdminServer(config.admin());
+            new QueueApi(new QueueReader(db)).register(admin);
             delivery.start();
             smtp.start();
             admin.start();

@@ -41,15 +41,20 @@ public final class QueueCommand implements Runnable {
         @Spec CommandSpec spec;
         @Mixin ConfigOption config;
         @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;
-        @Option(names = "--limit", defaultValue = "1000", description = "at most this many messages (default ${DEFAULT-VALUE})") int limit;
+        @Option(names = "--limit", defaultValue = "1000", description = "at most this many messages (default ${DEFAULT-VALUE}, at most 100000)") String limit;
 
         @Override
         public Integer call() throws Exception {
+            String problem = QueueApi.limitProblem(limit);
+            if (problem != null) {
+                spec.commandLine().getErr().println("tempfail: --" + problem);
+                return 2;
+            }
             TempfailConfig cfg = config.load();
             Optional<String> remote = fetch(cfg, "/api/queue?limit=" + limit);
             QueueView.Listing listing = remote.isPresent()
                     ? Json.MAPPER.readValue(remote.get(), QueueView.Listing.class)
-                    : readLocal(cfg, reader -> reader.list(limit));
+                    : readLocal(cfg, reader -> reader.list(Integer.parseInt(limit)));
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.pretty(listing));
@@ -104,7 +109,9 @@ public final class QueueCommand implements Runnable {
         URI uri = URI.create("http://" + cfg.admin().listen() + path);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
-            HttpResponse<String> r = client.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30));
+            cfg.admin().token().ifPresent(t -> request.header("Authorization", "Bearer " + t));
+            HttpResponse<String> r = client.send(request.build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() == 404) throw new NotFound();
             if (r.statusCode() != 200) throw new IOException("admin API " + uri + " answered " + r.statusCode() + ": " + r.body());
