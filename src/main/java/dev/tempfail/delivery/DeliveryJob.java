@@ -111,9 +111,9 @@ final class DeliveryJob implements Runnable {
         List<Envelope.Recipient> rcpts = recipients.stream()
                 .map(r -> new Envelope.Recipient(r.address(), r.notifyOn(), r.orcpt())).toList();
         Envelope envelope = new Envelope(message.sender(), rcpts, message.ret(), message.envid(),
-                "8BITMIME".equals(message.bodyType()), message.content().length);
+                "8BITMIME".equals(message.bodyType()), message.size());
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
-        DeliveryResult result = ctx.client().deliver(envelope, message.content(), targets);
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets);
         Instant now = ctx.clock().instant();
 
         Target used = result.target();

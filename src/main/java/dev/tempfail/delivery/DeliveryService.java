@@ -79,7 +79,8 @@ public final class DeliveryService implements AutoCloseable {
         DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
-                decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock),
+                decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
+                        db.bodies()),
                 new Lanes(workers), clock);
         String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
         scheduler = new Scheduler(queue, wakeup, clock, Clock.systemUTC(), workers, config.delivery().workers(), LEASE,

@@ -5,7 +5,9 @@ import dev.tempfail.dsn.DsnBuilder;
 import dev.tempfail.dsn.DsnKind;
 import dev.tempfail.dsn.DsnRecipient;
 import dev.tempfail.dsn.DsnRequest;
+import dev.tempfail.message.HeaderSection;
 import dev.tempfail.queue.Attempt;
+import dev.tempfail.queue.BodyStore;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
 import dev.tempfail.queue.NewMessage;
@@ -14,6 +16,8 @@ import dev.tempfail.queue.RecipientState;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,17 +41,22 @@ import java.util.Set;
 final class Notices {
     private static final Logger log = LoggerFactory.getLogger("dsn");
     private static final Set<String> DEFAULT_NOTIFY = Set.of("FAILURE", "DELAY");
+    /** The most of a header section a report quotes; the end of a longer one is left out. */
+    private static final int MAX_QUOTED_HEADERS = 256 * 1024;
 
     private final String hostname;
     private final DsnConfig config;
     private final Duration lifetime;
     private final Clock clock;
+    private final BodyStore bodies;
 
-    Notices(String hostname, DsnConfig config, Duration lifetime, Clock clock) {
+    /** {@code bodies}: where the reports' own bodies are written (they are messages like any other). */
+    Notices(String hostname, DsnConfig config, Duration lifetime, Clock clock, BodyStore bodies) {
         this.hostname = hostname;
         this.config = config;
         this.lifetime = lifetime;
         this.clock = clock;
+        this.bodies = bodies;
     }
 
     /** Loads the message only if a report needs it. */
@@ -69,6 +78,7 @@ final class Notices {
         }
         if (byKind.isEmpty()) return List.of();
         MessageForDelivery m = message.load();
+        byte[] original = quoted(m);
         Instant arrival = recipients.get(0).receivedAt();
         List<NewMessage> reports = new ArrayList<>();
         for (Map.Entry<DsnKind, List<DsnRecipient>> e : byKind.entrySet()) {
@@ -81,14 +91,29 @@ final class Notices {
             }
             Instant now = clock.instant();
             byte[] report = DsnBuilder.build(new DsnRequest(e.getKey(), hostname, m.queueId(), to, m.envid(),
-                    m.ret(), arrival, m.content(), e.getValue(), config.maxReturnSize(), now));
+                    m.ret(), arrival, original, original.length == 0 ? 0 : m.size(), e.getValue(), config.maxReturnSize(), now));
             String queueId = QueueIds.next(clock);
-            reports.add(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")), report, now,
-                    null, null, DsnBuilder.bodyType(report), false, null, hostname, true));
+            reports.add(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")),
+                    bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), false, null, hostname, true));
             log.info("{}: sender {} notification: {} ({} recipient(s)), queued as {}", m.queueId(),
                     e.getKey().name().toLowerCase(), "<" + to + ">", e.getValue().size(), queueId);
         }
         return reports;
+    }
+
+    /**
+     * What a report quotes, read from the body store: the whole message only when it is to be
+     * returned whole, else just its start up to the end of the header section. A body that cannot
+     * be read (missing from the spool) is quoted as nothing: the sender still hears what happened.
+     */
+    private byte[] quoted(MessageForDelivery m) {
+        try (InputStream in = m.open()) {
+            return DsnRequest.returnsWhole(m.ret(), m.size(), config.maxReturnSize())
+                    ? in.readAllBytes() : HeaderSection.readStart(in, MAX_QUOTED_HEADERS);
+        } catch (IOException e) {
+            log.error("{}: cannot read the message to quote it in a report: {}", m.queueId(), e.toString());
+            return new byte[0];
+        }
     }
 
     private static DsnKind kindFor(Attempt a, boolean nextHopOffersDsn) {

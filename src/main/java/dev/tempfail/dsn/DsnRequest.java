@@ -18,14 +18,29 @@ import java.util.Objects;
  * @param envid           the ENVID given at MAIL FROM (decoded); null if none
  * @param ret             RET from MAIL FROM: {@code FULL}, {@code HDRS} or null
  * @param arrival         when the original message was accepted
- * @param originalMessage the original message as stored (not copied: do not change it while building)
+ * @param originalMessage the original message as stored (not copied: do not change it while building), or only
+ *                        its start, up to the end of its header section, when the whole is not to be returned
+ * @param originalSize    the size of the whole original in bytes
  * @param recipients      at least one
  * @param maxReturnSize   the whole original is returned only up to this many bytes ({@code dsn.max_return_size})
  * @param now             the time of the report: its Date, and "how long" in the text
  */
 public record DsnRequest(DsnKind kind, String reportingMta, String queueId, String originalSender, String envid,
-                         String ret, Instant arrival, byte[] originalMessage, List<DsnRecipient> recipients,
-                         long maxReturnSize, Instant now) {
+                         String ret, Instant arrival, byte[] originalMessage, long originalSize,
+                         List<DsnRecipient> recipients, long maxReturnSize, Instant now) {
+
+    /** A report quoting from the whole original message. */
+    public DsnRequest(DsnKind kind, String reportingMta, String queueId, String originalSender, String envid,
+                      String ret, Instant arrival, byte[] originalMessage, List<DsnRecipient> recipients,
+                      long maxReturnSize, Instant now) {
+        this(kind, reportingMta, queueId, originalSender, envid, ret, arrival, originalMessage,
+                originalMessage == null ? 0 : originalMessage.length, recipients, maxReturnSize, now);
+    }
+
+    /** Whether the report returns the whole original (RET=FULL, and it is small enough), not just its headers. */
+    public static boolean returnsWhole(String ret, long originalSize, long maxReturnSize) {
+        return "FULL".equalsIgnoreCase(ret) && originalSize <= maxReturnSize;
+    }
 
     public DsnRequest {
         Objects.requireNonNull(kind, "kind");
@@ -59,5 +74,8 @@ public record DsnRequest(DsnKind kind, String reportingMta, String queueId, Stri
             }
         }
         if (maxReturnSize < 0) throw new IllegalArgumentException("maxReturnSize must be 0 or more");
+        if (returnsWhole(ret, originalSize, maxReturnSize) && originalMessage.length != originalSize) {
+            throw new IllegalArgumentException("the whole original is returned: give all " + originalSize + " bytes");
+        }
     }
 }

@@ -28,12 +28,12 @@ record ReturnedOriginal(Form form, byte[] content, long originalSize) {
 
     static ReturnedOriginal of(DsnRequest r) {
         byte[] original = r.originalMessage();
-        if ("FULL".equals(r.ret()) && original.length <= r.maxReturnSize()) {
-            return new ReturnedOriginal(Form.WHOLE, withCrlf(original), original.length);
+        if (DsnRequest.returnsWhole(r.ret(), r.originalSize(), r.maxReturnSize())) {
+            return new ReturnedOriginal(Form.WHOLE, withCrlf(original), r.originalSize());
         }
         byte[] headers = withCrlf(Arrays.copyOf(original, HeaderSection.length(original)));
         return new ReturnedOriginal("FULL".equals(r.ret()) ? Form.HEADERS_TOO_LARGE : Form.HEADERS, headers,
-                original.length);
+                r.originalSize());
     }
 
     String contentType() {

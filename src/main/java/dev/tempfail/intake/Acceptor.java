@@ -1,16 +1,23 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.queue.BodyStore;
 import dev.tempfail.queue.NewMessage;
 import dev.tempfail.queue.QueueIds;
 import dev.tempfail.queue.QueueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Instant;
 
-/** Turns a received transaction into a queued message: trace headers, commit, log line. */
+/**
+ * Turns a received transaction into a queued message: the body streams into the body store
+ * (trace headers first) while DATA is read, then it is sealed (durable), then the row naming it
+ * is committed, then the log line; only then may the caller say 250.
+ */
 final class Acceptor {
     private static final Logger log = LoggerFactory.getLogger("intake");
 
@@ -24,18 +31,64 @@ final class Acceptor {
         this.hostname = hostname;
     }
 
-    /** Stores the message durably and returns its queue id; only then may the caller say 250. */
-    String accept(Envelope envelope, byte[] data, String helo, String clientIp, boolean esmtp) throws SQLException {
+    /** Starts the body of a new message; close the result in every case (that discards what was not accepted). */
+    Incoming begin(Envelope envelope, String helo, String clientIp, boolean esmtp) throws IOException {
         Instant now = clock.instant();
         String queueId = QueueIds.next(clock);
         var recipients = envelope.recipients();
         String single = recipients.size() == 1 ? recipients.get(0).address() : null;
-        byte[] content = TraceHeaders.apply(data,
-                new TraceHeaders.Trace(helo, clientIp, esmtp, hostname, queueId, single, now));
-        queue.enqueue(new NewMessage(queueId, envelope.sender(), recipients, content, now,
-                envelope.envid(), envelope.ret(), envelope.bodyType(), false, clientIp, helo, false));
-        log.info("{}: from=<{}>, size={}, nrcpt={}, client={}[{}]", queueId, envelope.sender(), content.length,
-                recipients.size(), helo == null ? "unknown" : helo, clientIp);
-        return queueId;
+        BodyStore.Draft draft = queue.bodies().create(queueId);
+        return new Incoming(envelope, queueId, now, helo, clientIp, draft,
+                TraceHeaders.writer(draft, new TraceHeaders.Trace(helo, clientIp, esmtp, hostname, queueId, single, now)));
+    }
+
+    /** Seals the body and commits the message; returns its queue id. On failure nothing of it stays. */
+    String accept(Incoming in) throws IOException, SQLException {
+        in.content.finish();
+        BodyStore.Stored body = in.draft.seal();
+        Envelope envelope = in.envelope;
+        try {
+            queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
+                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.clientIp, in.helo, false));
+        } catch (SQLException | RuntimeException e) {
+            queue.bodies().delete(body.key());
+            throw e;
+        }
+        log.info("{}: from=<{}>, size={}, nrcpt={}, client={}[{}]", in.queueId, envelope.sender(), body.size(),
+                envelope.recipients().size(), in.helo == null ? "unknown" : in.helo, in.clientIp);
+        return in.queueId;
+    }
+
+    /** One message on its way in: where its bytes go ({@link #content}). */
+    static final class Incoming implements AutoCloseable {
+        private final Envelope envelope;
+        private final String queueId;
+        private final Instant at;
+        private final String helo;
+        private final String clientIp;
+        private final BodyStore.Draft draft;
+        private final TraceHeaders.Writer content;
+
+        private Incoming(Envelope envelope, String queueId, Instant at, String helo, String clientIp,
+                         BodyStore.Draft draft, TraceHeaders.Writer content) {
+            this.envelope = envelope;
+            this.queueId = queueId;
+            this.at = at;
+            this.helo = helo;
+            this.clientIp = clientIp;
+            this.draft = draft;
+            this.content = content;
+        }
+
+        /** The client's bytes (unstuffed) go here. */
+        OutputStream content() {
+            return content;
+        }
+
+        /** Discards the body unless it was sealed. */
+        @Override
+        public void close() {
+            draft.close();
+        }
     }
 }

@@ -9,9 +9,11 @@ import java.io.IOException;
 import java.sql.SQLException;
 
 /**
- * DATA: reads the message strictly ({@link DataReader}), stores it, and answers 250 only
- * after the commit. A client that disconnects mid-DATA gets nothing stored: the EOF ends
- * the session before anything reaches the queue.
+ * DATA: streams the message strictly ({@link DataReader}) into its body file, stores it, and
+ * answers 250 only after the commit. A client that disconnects mid-DATA gets nothing stored:
+ * the EOF ends the session and the half-written body is discarded. A body that cannot be
+ * written (a full disk) is discarded at once, the rest of DATA read and dropped, and the
+ * final dot answered {@code 451 4.3.0}.
  */
 final class DataCommand extends BaseCommand {
     private static final Logger log = LoggerFactory.getLogger("intake");
@@ -41,27 +43,49 @@ final class DataCommand extends BaseCommand {
             sess.sendResponse("554 5.5.1 Error: no valid recipients");
             return;
         }
-        sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
-        DataReader.Result data = DataReader.read(sess.getRawInput(), maxMessageSize);
         Envelope envelope = (Envelope) sess.getMessageHandler();
         String client = sess.getRemoteAddress().getAddress().getHostAddress();
+        String helo = sess.getHelo().orElse(null);
+        Acceptor.Incoming incoming;
         try {
+            incoming = acceptor.begin(envelope, helo, client, sessions.isEsmtp(sess));
+        } catch (IOException e) {
+            sess.sendResponse(writeError(client, e));
+            sess.resetMailTransaction();
+            return;
+        }
+        sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
+        String reply;
+        try (incoming) { // closed (a refused body discarded) before the reply, so the client never sees it linger
+            DataReader.Result data = DataReader.read(sess.getRawInput(), maxMessageSize, incoming.content());
             if (data.tooLarge()) {
                 log.info("reject: DATA from [{}]: {} bytes over the limit of {}", client, data.size(), maxMessageSize);
-                sess.sendResponse("552 5.3.4 Error: message file too big (limit " + maxMessageSize + " bytes)");
+                reply = "552 5.3.4 Error: message file too big (limit " + maxMessageSize + " bytes)";
             } else if (data.bareLineEnding()) {
                 log.info("reject: DATA from [{}]: bare <CR> or <LF> in message data", client);
-                sess.sendResponse("550 5.5.2 Error: bare <CR> or <LF> in message data; lines must end with <CR><LF>");
+                reply = "550 5.5.2 Error: bare <CR> or <LF> in message data; lines must end with <CR><LF>";
+            } else if (data.writeError() != null) {
+                reply = writeError(client, data.writeError());
             } else {
-                String helo = sess.getHelo().orElse(null);
-                String queueId = acceptor.accept(envelope, data.content(), helo, client, sessions.isEsmtp(sess));
-                sess.sendResponse("250 2.0.0 Ok: queued as " + queueId);
+                reply = store(incoming, client);
             }
-        } catch (SQLException e) {
-            log.error("cannot store message from [{}]: {}", client, e.toString());
-            sess.sendResponse("451 4.3.0 Error: queue write error, try again later");
         } finally {
             sess.resetMailTransaction();
         }
+        sess.sendResponse(reply);
+    }
+
+    /** The reply to the final dot of a good message: 250 once it is committed, else 451. */
+    private String store(Acceptor.Incoming incoming, String client) {
+        try {
+            return "250 2.0.0 Ok: queued as " + acceptor.accept(incoming);
+        } catch (IOException | SQLException e) {
+            return writeError(client, e);
+        }
+    }
+
+    private static String writeError(String client, Exception e) {
+        log.error("cannot store message from [{}]: {}", client, e.toString());
+        return "451 4.3.0 Error: queue write error, try again later";
     }
 }

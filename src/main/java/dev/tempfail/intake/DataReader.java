@@ -3,40 +3,49 @@ package dev.tempfail.intake;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.util.Arrays;
+import java.io.OutputStream;
 
 /**
  * Reads a DATA stream strictly: only {@code <CRLF>.<CRLF>} ends the message, dots are
- * unstuffed, and any bare CR or bare LF marks the message as unacceptable.
+ * unstuffed, and any bare CR or bare LF marks the message as unacceptable. The unstuffed bytes
+ * go straight on to a sink (the message's spool file) through one small buffer: a message is
+ * never held in memory.
  *
  * <p>Why strict: SMTP smuggling hides a second message behind an end-of-data look-alike
  * ({@code <LF>.<LF>}, {@code <LF>.<CR><LF>}) that a lenient receiver honours and a strict
  * one does not. We never honour one: a dot line ends the message only if the line before
  * it ended with CRLF. A bad message is read to its real end and then refused, so the
  * session stays in step with the client and nothing after a fake terminator is ever
- * taken as a command.
+ * taken as a command. So is a message too large, and one whose sink failed (a full disk):
+ * writing stops, reading goes on to the terminator.
  *
  * <p>Bytes are read one at a time from a buffered stream, because whatever follows the
  * terminator (pipelined commands) must stay in that stream for the command reader.
  */
 final class DataReader {
+    private static final int BUFFER = 8192;
 
-    /** What came in: the unstuffed bytes (null when over the limit) and what was wrong. */
-    record Result(byte[] content, long size, boolean tooLarge, boolean bareLineEnding) {
+    /**
+     * What came in: its size, and what was wrong.
+     *
+     * @param writeError why the sink stopped taking bytes (then it holds a part only), or null
+     */
+    record Result(long size, boolean tooLarge, boolean bareLineEnding, IOException writeError) {
         boolean acceptable() {
-            return !tooLarge && !bareLineEnding;
+            return !tooLarge && !bareLineEnding && writeError == null;
         }
     }
 
     private DataReader() {}
 
     /**
-     * Reads up to and including the terminator; keeps at most {@code maxSize} bytes.
+     * Reads up to and including the terminator, writing at most {@code maxSize} bytes to
+     * {@code sink} (not flushed, not closed).
      *
      * @throws EOFException if the client disconnects before the terminator
      */
-    static Result read(InputStream in, long maxSize) throws IOException {
-        Buffer out = new Buffer(maxSize);
+    static Result read(InputStream in, long maxSize, OutputStream sink) throws IOException {
+        Sink out = new Sink(sink, maxSize);
         boolean cleanLineStart = true; // the line before ended with CRLF (or this is the first line)
         boolean dotLine = false;       // this line began with a dot at a clean line start
         boolean pendingCr = false;
@@ -49,7 +58,8 @@ final class DataReader {
                 pendingCr = false;
                 if (b == '\n') {
                     if (dotLine && column == 1) {
-                        return new Result(out.tooLarge ? null : out.toByteArray(), out.size, out.tooLarge, bare);
+                        out.flush();
+                        return new Result(out.size, out.size > maxSize, bare, out.error);
                     }
                     out.write('\r');
                     out.write('\n');
@@ -80,31 +90,34 @@ final class DataReader {
         }
     }
 
-    /** A growable byte array that stops keeping bytes past the limit but keeps counting. */
-    private static final class Buffer {
+    /** Buffers bytes for the sink; stops passing them on past the limit or after a failure, but keeps counting. */
+    private static final class Sink {
+        private final OutputStream sink;
         private final long limit;
-        private byte[] bytes = new byte[8192];
+        private final byte[] buffer = new byte[BUFFER];
         private int length;
         long size;
-        boolean tooLarge;
+        IOException error;
 
-        Buffer(long limit) {
+        Sink(OutputStream sink, long limit) {
+            this.sink = sink;
             this.limit = limit;
         }
 
         void write(int b) {
-            size++;
-            if (size > limit) {
-                tooLarge = true;
-                bytes = null;
-                return;
-            }
-            if (length == bytes.length) bytes = Arrays.copyOf(bytes, Math.max(16, (int) Math.min(limit, bytes.length * 2L)));
-            bytes[length++] = (byte) b;
+            if (++size > limit || error != null) return;
+            buffer[length++] = (byte) b;
+            if (length == buffer.length) flush();
         }
 
-        byte[] toByteArray() {
-            return Arrays.copyOf(bytes, length);
+        void flush() {
+            if (length == 0 || error != null) return;
+            try {
+                sink.write(buffer, 0, length);
+            } catch (IOException e) {
+                error = e;
+            }
+            length = 0;
         }
     }
 }

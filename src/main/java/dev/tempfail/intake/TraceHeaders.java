@@ -4,27 +4,53 @@ import dev.tempfail.message.HeaderSection;
 import dev.tempfail.message.MailDates;
 
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 
 /**
  * The only changes intake makes to a message: a Received: trace header on top, and the
  * Message-ID: and Date: fields added at the end of the header section when the client left
  * them out (as Postfix does for its local clients). Every other byte passes unchanged.
+ *
+ * <p>On the way to the spool, {@link #writer} holds back only the header section (up to
+ * {@link #HEADER_LIMIT}), to know which fields are missing; the rest passes straight through.
  */
 final class TraceHeaders {
+    /**
+     * The most of a message held back to find the end of its header section. A header section
+     * longer than this (no real mail has one) passes unchanged after our Received field,
+     * without the Message-ID or Date we would have added.
+     */
+    static final int HEADER_LIMIT = 256 * 1024;
+
     private TraceHeaders() {}
 
     record Trace(String helo, String clientIp, boolean esmtp, String hostname, String queueId,
                  String singleRecipient, Instant at) {}
 
-    static byte[] apply(byte[] message, Trace t) {
+    /**
+     * An output stream that writes the message, with our changes, to {@code out}: call
+     * {@link Writer#finish} after the last byte (it does not close {@code out}).
+     */
+    static Writer writer(OutputStream out, Trace t) {
+        return new Writer(out, t);
+    }
+
+    private static String received(Trace t) {
         // "for <rcpt>" only with a single recipient, so that one recipient never learns the others
-        String received = "Received: from " + (t.helo() == null ? "unknown" : t.helo())
+        return "Received: from " + (t.helo() == null ? "unknown" : t.helo())
                 + " ([" + t.clientIp() + "])\r\n"
                 + "\tby " + t.hostname() + " (tempfail) with " + (t.esmtp() ? "ESMTP" : "SMTP") + " id " + t.queueId()
                 + (t.singleRecipient() == null ? "" : "\r\n\tfor <" + t.singleRecipient() + ">")
                 + "; " + MailDates.format(t.at()) + "\r\n";
+    }
+
+    /** The whole message (or its start, holding all of its header section) with our changes. */
+    static byte[] apply(byte[] message, Trace t) {
+        String received = received(t);
         StringBuilder missing = new StringBuilder();
         if (!HeaderSection.has(message, "Message-ID")) {
             missing.append("Message-ID: <").append(t.queueId()).append('.').append(t.at().toEpochMilli())
@@ -46,5 +72,65 @@ final class TraceHeaders {
         }
         out.write(message, headers, message.length - headers);
         return out.toByteArray();
+    }
+
+    /** Holds back the header section, then writes it changed and lets everything after it through. */
+    static final class Writer extends OutputStream {
+        private final OutputStream out;
+        private final Trace trace;
+        private byte[] held = new byte[4096];
+        private int length;
+        private boolean passing;
+
+        private Writer(OutputStream out, Trace trace) {
+            this.out = out;
+            this.trace = trace;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            if (passing) {
+                out.write(b, off, len);
+                return;
+            }
+            int room = HEADER_LIMIT - length;
+            int take = Math.min(room, len);
+            if (length + take > held.length) held = Arrays.copyOf(held, Math.min(HEADER_LIMIT, Math.max(length + take, held.length * 2)));
+            int from = Math.max(0, length - 3);
+            System.arraycopy(b, off, held, length, take);
+            length += take;
+            if (headerSectionEnded(from)) {
+                release(apply(Arrays.copyOf(held, length), trace));
+            } else if (length == HEADER_LIMIT) {
+                out.write(received(trace).getBytes(StandardCharsets.UTF_8));
+                release(Arrays.copyOf(held, length));
+            }
+            if (passing && take < len) out.write(b, off + take, len - take);
+        }
+
+        /** The empty line after the header fields is in (searched from {@code from}), or there are no fields. */
+        private boolean headerSectionEnded(int from) {
+            if (length >= 2 && held[0] == '\r' && held[1] == '\n') return true;
+            for (int i = from; i + 3 < length; i++) {
+                if (held[i] == '\r' && held[i + 1] == '\n' && held[i + 2] == '\r' && held[i + 3] == '\n') return true;
+            }
+            return false;
+        }
+
+        private void release(byte[] start) throws IOException {
+            out.write(start);
+            held = null;
+            passing = true;
+        }
+
+        /** After the last byte: a message that ended inside its header section is written now. */
+        void finish() throws IOException {
+            if (!passing) release(apply(Arrays.copyOf(held, length), trace));
+        }
     }
 }

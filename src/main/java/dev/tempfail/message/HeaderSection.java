@@ -1,5 +1,8 @@
 package dev.tempfail.message;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
@@ -24,6 +27,31 @@ public final class HeaderSection {
             lineStart = Math.min(message.length, end + 2);
         }
         return message.length;
+    }
+
+    /**
+     * Reads the start of a message from {@code in}: up to and including the empty line that ends
+     * its header section, or all of it, or at most {@code limit} bytes; enough for {@link #length}
+     * and the other methods here, without reading a large body.
+     */
+    public static byte[] readStart(InputStream in, int limit) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(Math.min(limit, 8192));
+        byte[] chunk = new byte[4096];
+        int matched = 0; // how much of CRLF CRLF the last bytes are
+        while (out.size() < limit) {
+            int n = in.read(chunk, 0, Math.min(chunk.length, limit - out.size()));
+            if (n < 0) break;
+            for (int i = 0; i < n; i++) {
+                byte b = chunk[i];
+                matched = b == (matched % 2 == 0 ? '\r' : '\n') ? matched + 1 : (b == '\r' ? 1 : 0);
+                if (matched == 4 || (matched == 2 && out.size() + i + 1 == 2)) {
+                    out.write(chunk, 0, i + 1);
+                    return out.toByteArray();
+                }
+            }
+            out.write(chunk, 0, n);
+        }
+        return out.toByteArray();
     }
 
     /** Whether a field with this name (case-insensitive) is present in the header section. */

@@ -14,7 +14,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The queue's H2 file database: opened with durable commits, migrated by Flyway
- * ({@code db/migration}) before anything else touches it.
+ * ({@code db/migration}) before anything else touches it; and beside it the message bodies
+ * ({@link BodyStore}, spool files in {@code queue.dir/spool}), swept at opening ({@link BodySweep}).
  *
  * <p>H2's default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
  * half a second, so a {@code kill -9} right after a 250 could lose it. WRITE_DELAY=0 writes
@@ -24,12 +25,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class Database implements AutoCloseable {
     private final JdbcConnectionPool pool;
+    private final BodyStore bodies;
     private final GroupCommit commits;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Database(JdbcConnectionPool pool, boolean fsync) {
+    private Database(JdbcConnectionPool pool, BodyStore bodies, boolean fsync) {
         this.pool = pool;
-        this.commits = new GroupCommit(pool, fsync);
+        this.bodies = bodies;
+        this.commits = new GroupCommit(pool, bodies, fsync);
     }
 
     public static Database open(Path dir, int maxConnections) {
@@ -55,7 +58,20 @@ public final class Database implements AutoCloseable {
                 .locations("classpath:db/migration")
                 .load()
                 .migrate();
-        return new Database(pool, fsync);
+        BodyStore bodies;
+        try {
+            bodies = new SpoolFiles(dir.resolve("spool"), fsync);
+            BodySweep.run(pool, bodies);
+        } catch (IOException | SQLException e) {
+            pool.dispose();
+            throw new IllegalStateException("cannot read the spool in " + dir + ": " + e, e);
+        }
+        return new Database(pool, bodies, fsync);
+    }
+
+    /** Where the message bodies are; a row names its body by {@code message.body_ref}. */
+    public BodyStore bodies() {
+        return bodies;
     }
 
     public DataSource dataSource() {

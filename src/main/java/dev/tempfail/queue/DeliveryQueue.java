@@ -1,5 +1,12 @@
 package dev.tempfail.queue;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.NoSuchFileException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -7,7 +14,9 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,6 +32,7 @@ import java.util.Optional;
  * schedulers never hold one recipient.
  */
 public final class DeliveryQueue {
+    private static final Logger log = LoggerFactory.getLogger("queue");
     private static final String ACTIVE_STATES = "('queued','deferred','delivering')";
 
     private final Database db;
@@ -89,16 +99,47 @@ public final class DeliveryQueue {
         return out;
     }
 
+    /**
+     * The envelope of a message and a way to read its body; the body is opened (and streamed)
+     * only by whoever sends or quotes it. A body missing from the store fails to open, with an
+     * error logged: the row is never silently dropped.
+     */
     public MessageForDelivery content(long messageId) throws SQLException {
         try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT m.queue_id, m.sender, m.envid, m.ret, m.body_type, m.is_dsn, "
-                     + "b.content FROM message m JOIN message_body b ON b.message_id = m.id WHERE m.id = ?")) {
+             PreparedStatement s = c.prepareStatement("SELECT queue_id, sender, envid, ret, body_type, is_dsn, size, "
+                     + "body_ref FROM message WHERE id = ?")) {
             s.setLong(1, messageId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) throw new SQLException("message " + messageId + " is not in the queue");
-                return new MessageForDelivery(messageId, r.getString(1), r.getString(2), r.getString(3), r.getString(4),
-                        r.getString(5), r.getBoolean(6), r.getBytes(7));
+                String queueId = r.getString(1);
+                String ref = r.getString(8);
+                MessageForDelivery.Body body = ref == null ? () -> legacyBody(messageId) : () -> stored(queueId, ref);
+                return new MessageForDelivery(messageId, queueId, r.getString(2), r.getString(3), r.getString(4),
+                        r.getString(5), r.getBoolean(6), r.getLong(7), body);
             }
+        }
+    }
+
+    private InputStream stored(String queueId, String ref) throws IOException {
+        try {
+            return db.bodies().open(ref);
+        } catch (NoSuchFileException e) {
+            log.error("{}: the message body '{}' is MISSING from the spool; restore it from a backup of queue.dir", queueId, ref);
+            throw new NoSuchFileException(e.getFile(), null, "the message body is missing from the spool");
+        }
+    }
+
+    /** A body stored before bodies moved out of the database (V2): still in message_body, read from there. */
+    private InputStream legacyBody(long messageId) throws IOException {
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement("SELECT content FROM message_body WHERE message_id = ?")) {
+            s.setLong(1, messageId);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) throw new NoSuchFileException("message " + messageId + " has no body in the database");
+                return new ByteArrayInputStream(r.getBytes(1));
+            }
+        } catch (SQLException e) {
+            throw new IOException("cannot read the body of message " + messageId + ": " + e.getMessage(), e);
         }
     }
 
@@ -117,17 +158,37 @@ public final class DeliveryQueue {
      */
     public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
-        db.write(c -> {
-            recordIn(c, recipients, attempts);
-            for (NewMessage report : reports) QueueStore.insert(c, report);
-        });
+        List<String> dropped = new ArrayList<>();
+        try {
+            db.write(c -> {
+                dropped.clear();
+                recordIn(c, recipients, attempts, dropped);
+                for (NewMessage report : reports) QueueStore.insert(c, report);
+            });
+        } catch (SQLException e) {
+            for (NewMessage report : reports) deleteBody(report.body().key());
+            throw e;
+        }
+        for (String body : dropped) deleteBody(body);
         if (!reports.isEmpty()) wakeup.signal();
     }
 
-    private static void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts) throws SQLException {
+    /** After the commit that no longer names it; one left behind (a crash, an error) goes at the next start. */
+    private void deleteBody(String key) {
+        try {
+            db.bodies().delete(key);
+        } catch (IOException e) {
+            log.warn("cannot delete message body '{}' (the next start removes it): {}", key, e.toString());
+        }
+    }
+
+    /** Adds to {@code dropped} the body keys of the messages it drops (all their recipients final). */
+    private static void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped)
+            throws SQLException {
         List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
         {
-            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM message WHERE id = ? FOR UPDATE");
+            Map<Long, String> bodies = new HashMap<>();
+            try (PreparedStatement lock = c.prepareStatement("SELECT body_ref FROM message WHERE id = ? FOR UPDATE");
                  PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
                     + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
@@ -136,7 +197,9 @@ public final class DeliveryQueue {
                          + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ?")) {
                 for (long messageId : messages) { // in id order, so two jobs never wait on each other crosswise
                     lock.setLong(1, messageId);
-                    lock.executeQuery().close();
+                    try (ResultSet r = lock.executeQuery()) {
+                        if (r.next() && r.getString(1) != null) bodies.put(messageId, r.getString(1));
+                    }
                 }
                 for (int i = 0; i < recipients.size(); i++) {
                     Leased r = recipients.get(i);
@@ -171,7 +234,9 @@ public final class DeliveryQueue {
                 }
                 a.executeBatch();
                 u.executeBatch();
-                for (long messageId : messages) dropIfAllFinal(c, messageId);
+                for (long messageId : messages) {
+                    if (dropIfAllFinal(c, messageId) && bodies.containsKey(messageId)) dropped.add(bodies.get(messageId));
+                }
             }
         }
     }
@@ -229,12 +294,12 @@ public final class DeliveryQueue {
         }
     }
 
-    private static void dropIfAllFinal(Connection c, long messageId) throws SQLException {
+    private static boolean dropIfAllFinal(Connection c, long messageId) throws SQLException {
         try (PreparedStatement d = c.prepareStatement("DELETE FROM message WHERE id = ? AND NOT EXISTS "
                 + "(SELECT 1 FROM recipient WHERE message_id = ? AND state NOT IN ('delivered','failed','expired'))")) {
             d.setLong(1, messageId);
             d.setLong(2, messageId);
-            d.executeUpdate();
+            return d.executeUpdate() > 0;
         }
     }
 

@@ -1,10 +1,14 @@
 package dev.tempfail.queue;
 
 import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
@@ -12,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Durable writes that share commits. Every commit is a write to the H2 file, and those are
@@ -21,12 +26,21 @@ import java.util.concurrent.TimeUnit;
  * committed at once; under load, many share a commit.
  *
  * <p>{@link #run} returns only after the commit that holds the caller's work: a caller may
- * then say 250. If a batch fails, each work is run again in a transaction of its own, so one
- * bad write fails only its own caller.
+ * then say 250. Each work runs under a savepoint, so one bad write (a value the schema refuses)
+ * fails only its own caller and the rest of the batch still commits together, once.
+ *
+ * <p>Faults are bounded: a caller waits at most {@link #WAIT_LIMIT} (then it is told the write
+ * failed, and without a 250 a client sends again: a duplicate at worst), and a committer or
+ * syncer thread that dies of anything (an Error such as a stack overflow included) fails the
+ * callers it held and is replaced by a new thread.
  */
 final class GroupCommit implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger("queue");
+
     /** The most works in one commit: enough to amortise the write, small enough to keep latency low. */
     static final int MAX_BATCH = 64;
+    /** The longest a caller waits for its commit and sync; far more than a healthy disk ever needs. */
+    static final Duration WAIT_LIMIT = Duration.ofMinutes(2);
 
     /** One caller's part of a transaction. It must leave the transaction open: the committer commits. */
     interface Work {
@@ -36,30 +50,42 @@ final class GroupCommit implements AutoCloseable {
     private record Pending(Work work, CompletableFuture<Void> committed) {}
 
     private final JdbcConnectionPool pool;
+    private final BodyStore bodies;
+    private final boolean fsync;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     /** Committed works waiting for the next sync to the disk (only with fsync on). */
     private final BlockingQueue<Pending> unsynced = new LinkedBlockingQueue<>();
-    private final Thread committer;
-    private final Thread syncer;
+    private volatile Thread committer;
+    private volatile Thread syncer;
     private volatile boolean open = true;
 
     /**
-     * @param fsync after commits, force the file to the disk before releasing the callers (a
-     *              separate thread syncs while the next batch is committed), so that a 250
-     *              survives a power loss, not only the death of the process
+     * @param bodies the bodies the rows name: synced ({@link BodyStore#sync}) before the commits that name them count
+     * @param fsync  after commits, force the file to the disk before releasing the callers (a
+     *               separate thread syncs while the next batch is committed), so that a 250
+     *               survives a power loss, not only the death of the process
      */
-    GroupCommit(JdbcConnectionPool pool, boolean fsync) {
+    GroupCommit(JdbcConnectionPool pool, BodyStore bodies, boolean fsync) {
         this.pool = pool;
-        this.committer = new Thread(this::commitLoop, "queue-committer");
-        committer.setDaemon(true);
-        committer.start();
-        if (fsync) {
-            syncer = new Thread(this::syncLoop, "queue-sync");
-            syncer.setDaemon(true);
-            syncer.start();
-        } else {
-            syncer = null;
-        }
+        this.bodies = bodies;
+        this.fsync = fsync;
+        startCommitter();
+        if (fsync) startSyncer();
+    }
+
+    private void startCommitter() {
+        committer = daemon(this::commitLoop, "queue-committer");
+    }
+
+    private void startSyncer() {
+        syncer = daemon(this::syncLoop, "queue-sync");
+    }
+
+    private static Thread daemon(Runnable r, String name) {
+        Thread t = new Thread(r, name);
+        t.setDaemon(true);
+        t.start();
+        return t;
     }
 
     /** Runs {@code work} in a shared transaction; returns once it is committed, throws if it was not. */
@@ -68,12 +94,14 @@ final class GroupCommit implements AutoCloseable {
         Pending p = new Pending(work, new CompletableFuture<>());
         pending.add(p);
         try {
-            p.committed().get();
+            p.committed().get(WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw e.getCause() instanceof SQLException s ? s : new SQLException("write failed", e.getCause());
+            throw e.getCause() instanceof SQLException s ? s : new SQLException("write failed: " + e.getCause(), e.getCause());
+        } catch (TimeoutException e) {
+            // it may still be committed: for intake, without a 250 the client sends again (a duplicate at worst)
+            throw new SQLException("no commit within " + WAIT_LIMIT.toSeconds() + " s");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            // the work may still be committed: for intake, without a 250 the client sends again (a duplicate at worst)
             throw new SQLException("interrupted while waiting for the commit", e);
         }
     }
@@ -89,6 +117,9 @@ final class GroupCommit implements AutoCloseable {
                 commit(batch);
             } catch (InterruptedException e) {
                 break;
+            } catch (Throwable t) {
+                replaceAfter(t, batch, "committer", this::startCommitter);
+                return;
             } finally {
                 batch.clear();
             }
@@ -97,30 +128,60 @@ final class GroupCommit implements AutoCloseable {
         for (Pending p; (p = pending.poll()) != null; ) p.committed().completeExceptionally(closed);
     }
 
-    private void commit(List<Pending> batch) {
+    /**
+     * A thread of ours died of something no write should throw (a bug, an Error): what it held
+     * may or may not be committed, so its callers are told it failed (no 250; a duplicate at
+     * worst), and a new thread takes over.
+     */
+    private void replaceAfter(Throwable t, List<Pending> held, String what, Runnable restart) {
+        log.error("queue {} failed, {} write(s) refused, starting a new {}: {}", what, held.size(), what, t.toString(), t);
+        SQLException failed = new SQLException("queue write failed: " + t, t);
+        held.forEach(p -> p.committed().completeExceptionally(failed));
+        if (open) restart.run();
+    }
+
+    private void commit(List<Pending> batch) throws SQLException {
+        List<Pending> stored = new ArrayList<>(batch.size());
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
-                for (Pending p : batch) p.work().run(c);
+                for (Pending p : batch) {
+                    if (runUnderSavepoint(c, p)) stored.add(p);
+                }
                 c.commit();
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
+            } catch (Throwable t) {
+                try {
+                    c.rollback();
+                } catch (SQLException | RuntimeException ignored) {
+                    // the connection is broken anyway; nothing of this batch counts
+                }
+                throw t;
             }
-            if (syncer == null) batch.forEach(p -> p.committed().complete(null));
-            else unsynced.addAll(batch);
         } catch (SQLException | RuntimeException e) {
-            if (batch.size() == 1) {
-                batch.get(0).committed().completeExceptionally(e);
-            } else {
-                for (Pending p : batch) commit(List.of(p));
-            }
+            stored.forEach(p -> p.committed().completeExceptionally(e));
+            return;
+        }
+        if (fsync) unsynced.addAll(stored);
+        else stored.forEach(p -> p.committed().complete(null));
+    }
+
+    /** One caller's work; if it fails, only it is rolled back and told, and the batch goes on. */
+    private static boolean runUnderSavepoint(Connection c, Pending p) throws SQLException {
+        Savepoint before = c.setSavepoint();
+        try {
+            p.work().run(c);
+            return true;
+        } catch (SQLException | RuntimeException e) {
+            c.rollback(before);
+            p.committed().completeExceptionally(e);
+            return false;
         }
     }
 
     /**
-     * Forces everything committed so far to the disk, then releases its callers. While one sync
-     * runs, the committer goes on committing: the next sync covers all of that at once.
+     * Forces everything committed so far to the disk (the bodies first, then the H2 file), then
+     * releases its callers. While one sync runs, the committer goes on committing: the next sync
+     * covers all of that at once.
      */
     private void syncLoop() {
         List<Pending> synced = new ArrayList<>();
@@ -131,13 +192,18 @@ final class GroupCommit implements AutoCloseable {
                 synced.add(first);
                 unsynced.drainTo(synced); // everything committed before the sync starts is covered by it
                 try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                    bodies.sync();
                     s.execute("CHECKPOINT SYNC");
                     synced.forEach(p -> p.committed().complete(null));
-                } catch (SQLException | RuntimeException e) {
-                    synced.forEach(p -> p.committed().completeExceptionally(e));
+                } catch (Exception e) {
+                    SQLException failed = e instanceof SQLException s ? s : new SQLException("queue sync failed: " + e, e);
+                    synced.forEach(p -> p.committed().completeExceptionally(failed));
                 }
             } catch (InterruptedException e) {
                 break;
+            } catch (Throwable t) {
+                replaceAfter(t, synced, "syncer", this::startSyncer);
+                return;
             } finally {
                 synced.clear();
             }

@@ -4,11 +4,12 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * A message as intake hands it to the queue: its queue id (from {@link QueueIds}), the envelope, the bytes to deliver unchanged,
- * and where it came from. {@code sender} is "" for the null sender.
+ * A message as intake hands it to the queue: its queue id (from {@link QueueIds}), the envelope,
+ * its body, already sealed in the {@link BodyStore} (delivered unchanged), and where it came
+ * from. {@code sender} is "" for the null sender.
  */
-public record NewMessage(String queueId, String sender, List<NewRecipient> recipients, byte[] content, Instant receivedAt,
-                         String envid, String ret, String bodyType, boolean smtputf8,
+public record NewMessage(String queueId, String sender, List<NewRecipient> recipients, BodyStore.Stored body,
+                         Instant receivedAt, String envid, String ret, String bodyType, boolean smtputf8,
                          String clientAddress, String clientHelo, boolean isDsn) {
 
     /** One envelope recipient with its RFC 3461 parameters (null where not given). */

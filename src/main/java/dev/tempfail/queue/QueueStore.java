@@ -7,8 +7,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 
 /**
- * Writes new messages into the queue. {@link #enqueue} returns only once the message, its
- * bytes and all its recipients are committed: the caller may then say 250. Sessions that
+ * Writes new messages into the queue. {@link #enqueue} returns only once the message and all
+ * its recipients are committed, their body durable before them: the caller may then say 250. Sessions that
  * finish DATA together share a commit ({@link GroupCommit}).
  */
 public final class QueueStore {
@@ -20,22 +20,24 @@ public final class QueueStore {
         this.wakeup = wakeup;
     }
 
-    /** Stores the message durably; returns when it is committed, throws if it was not. */
+    /**
+     * Stores the message durably (its body is already sealed in {@link #bodies()}); returns when
+     * it is committed, throws if it was not (the caller then discards the body).
+     */
     public void enqueue(NewMessage m) throws SQLException {
         db.write(c -> insert(c, m));
         wakeup.signal();
     }
 
-    /** Inserts a message with its bytes and recipients, due at once, inside the caller's transaction. */
+    /** Where intake writes a message's body before {@link #enqueue}. */
+    public BodyStore bodies() {
+        return db.bodies();
+    }
+
+    /** Inserts a message naming its body, with its recipients, due at once, inside the caller's transaction. */
     static void insert(Connection c, NewMessage m) throws SQLException {
         long received = m.receivedAt().toEpochMilli();
         long messageId = insertMessage(c, m, received);
-        try (PreparedStatement body = c.prepareStatement(
-                "INSERT INTO message_body (message_id, content) VALUES (?, ?)")) {
-            body.setLong(1, messageId);
-            body.setBytes(2, m.content());
-            body.executeUpdate();
-        }
         try (PreparedStatement r = c.prepareStatement(
                 "INSERT INTO recipient (message_id, address, domain, orcpt, notify, state, next_attempt_at) "
                         + "VALUES (?, ?, ?, ?, ?, ?, ?)")) {
@@ -56,7 +58,7 @@ public final class QueueStore {
     private static long insertMessage(Connection c, NewMessage m, long received) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO message (queue_id, sender, envid, ret, body_type, smtputf8, size, received_at, "
-                        + "client_address, client_helo, is_dsn) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + "client_address, client_helo, is_dsn, body_ref) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setString(1, m.queueId());
             s.setString(2, m.sender());
@@ -64,11 +66,12 @@ public final class QueueStore {
             s.setString(4, m.ret());
             s.setString(5, m.bodyType());
             s.setBoolean(6, m.smtputf8());
-            s.setLong(7, m.content().length);
+            s.setLong(7, m.body().size());
             s.setLong(8, received);
             s.setString(9, m.clientAddress());
             s.setString(10, m.clientHelo());
             s.setBoolean(11, m.isDsn());
+            s.setString(12, m.body().key());
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();

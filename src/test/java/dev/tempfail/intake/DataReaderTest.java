@@ -3,22 +3,31 @@ package dev.tempfail.intake;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.EOFException;
 import java.nio.charset.StandardCharsets;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DataReaderTest {
-    private static DataReader.Result read(String wire, long max) throws Exception {
-        return DataReader.read(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), max);
+    private final ByteArrayOutputStream sink = new ByteArrayOutputStream();
+
+    private DataReader.Result read(String wire, long max) throws Exception {
+        return read(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), max);
     }
 
-    private static String text(DataReader.Result r) {
-        return new String(r.content(), StandardCharsets.ISO_8859_1);
+    private DataReader.Result read(ByteArrayInputStream in, long max) throws Exception {
+        sink.reset();
+        return DataReader.read(in, max, sink);
+    }
+
+    private String text(DataReader.Result r) {
+        return sink.toString(StandardCharsets.ISO_8859_1);
     }
 
     @Test
@@ -36,7 +45,7 @@ class DataReaderTest {
     @Test
     void stopsExactlyAtTheTerminatorLeavingPipelinedCommands() throws Exception {
         ByteArrayInputStream in = new ByteArrayInputStream("a\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
-        DataReader.read(in, 100);
+        read(in, 100);
         assertEquals("QUIT\r\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
     }
 
@@ -45,7 +54,7 @@ class DataReaderTest {
         for (String fake : new String[] {"x\n.\n", "x\n.\r\n", "x\r\n.\n", "x\r.\r\n", "x\r\n.\r\r\n"}) {
             ByteArrayInputStream in = new ByteArrayInputStream((fake + "MAIL FROM:<a@b.example>\r\n.\r\nNEXT")
                     .getBytes(StandardCharsets.US_ASCII));
-            DataReader.Result r = DataReader.read(in, 1000);
+            DataReader.Result r = read(in, 1000);
             assertTrue(r.bareLineEnding(), fake);
             assertFalse(r.acceptable());
             assertEquals("NEXT", new String(in.readAllBytes(), StandardCharsets.US_ASCII), "read to the real end: " + fake);
@@ -56,7 +65,7 @@ class DataReaderTest {
     void overTheLimitIsCountedButNotKept() throws Exception {
         DataReader.Result r = read("0123456789\r\n.\r\n", 5);
         assertTrue(r.tooLarge());
-        assertNull(r.content());
+        assertTrue(sink.size() <= 5, "nothing past the limit is written");
         assertEquals(12, r.size());
         assertTrue(read("012\r\n.\r\n", 5).acceptable(), "exactly at the limit is fine");
     }
@@ -64,5 +73,21 @@ class DataReaderTest {
     @Test
     void endOfInputBeforeTheTerminatorIsAnError() {
         assertThrows(EOFException.class, () -> read("half a message\r\n", 100));
+    }
+
+    @Test
+    void aSinkThatFailsStopsTheWritingButTheReadGoesOnToTheEnd() throws Exception {
+        ByteArrayInputStream in = new ByteArrayInputStream(("x".repeat(20_000) + "\r\n.\r\nQUIT\r\n").getBytes(StandardCharsets.US_ASCII));
+        OutputStream full = new OutputStream() {
+            @Override
+            public void write(int b) throws IOException {
+                throw new IOException("No space left on device");
+            }
+        };
+        DataReader.Result r = DataReader.read(in, 100_000, full);
+        assertFalse(r.acceptable());
+        assertEquals("No space left on device", r.writeError().getMessage());
+        assertEquals(20_002, r.size());
+        assertEquals("QUIT\r\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII), "still in step with the client");
     }
 }

@@ -43,7 +43,7 @@ class DeliveryQueueTest {
         String id = QueueIds.next(Clock.fixed(at, ZoneOffset.UTC));
         store.enqueue(new NewMessage(id, "s@example.org",
                 java.util.Arrays.stream(recipients).map(r -> new NewMessage.NewRecipient(r, null, null)).toList(),
-                "Subject: t\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII), at, null, null, null, false, "127.0.0.1", "h", false));
+                db.bodies().put(id, "Subject: t\r\n\r\nx\r\n".getBytes(StandardCharsets.US_ASCII)), at, null, null, null, false, "127.0.0.1", "h", false));
         return id;
     }
 
@@ -120,9 +120,10 @@ class DeliveryQueueTest {
 
         assertTrue(new QueueReader(db).show(queueId).isEmpty(), "a message whose recipients are all final leaves the queue");
         try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT (SELECT COUNT(*) FROM recipient) + (SELECT COUNT(*) FROM attempt) + (SELECT COUNT(*) FROM message_body)")) {
+                "SELECT (SELECT COUNT(*) FROM recipient) + (SELECT COUNT(*) FROM attempt)")) {
             r.next();
             assertEquals(0, r.getInt(1));
+            assertEquals(List.of(), db.bodies().keys(), "its body is deleted with it");
         }
     }
 

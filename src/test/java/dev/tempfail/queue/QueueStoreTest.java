@@ -1,5 +1,6 @@
 package dev.tempfail.queue;
 
+import dev.tempfail.testsupport.StoredBodies;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,16 +29,16 @@ class QueueStoreTest {
             new QueueStore(db, new Wakeup()).enqueue(new NewMessage(id, "a@example.org", List.of(
                     new NewMessage.NewRecipient("x@Example.COM", null, null),
                     new NewMessage.NewRecipient("y@example.net", "rfc822;y@example.net", "SUCCESS")),
-                    content, now, null, null, null, false, "127.0.0.1", "client.test", false));
+                    db.bodies().put(id, content), now, null, null, null, false, "127.0.0.1", "client.test", false));
             assertTrue(id.matches("[0-9A-Z]{10,20}"), id);
             try (Connection c = db.connection();
                  ResultSet r = c.createStatement().executeQuery(
-                         "SELECT m.queue_id, b.content, r.domain, r.state, r.next_attempt_at FROM message m "
-                                 + "JOIN message_body b ON b.message_id = m.id JOIN recipient r ON r.message_id = m.id "
-                                 + "ORDER BY r.id")) {
+                         "SELECT m.queue_id, m.size, r.domain, r.state, r.next_attempt_at FROM message m "
+                                 + "JOIN recipient r ON r.message_id = m.id ORDER BY r.id")) {
                 assertTrue(r.next());
                 assertEquals(id, r.getString(1));
-                assertArrayEquals(content, r.getBytes(2));
+                assertEquals(content.length, r.getLong(2));
+                assertArrayEquals(content, StoredBodies.read(db, id));
                 assertEquals("example.com", r.getString(3));
                 assertEquals("queued", r.getString(4));
                 assertEquals(now.toEpochMilli(), r.getLong(5));
@@ -58,10 +59,11 @@ class QueueStoreTest {
             for (int i = 0; i < 200; i++) {
                 // every 50th message reuses a queue id: the unique constraint makes its insert fail
                 String id = i % 50 == 49 ? "DUPLICATE" : "ID" + i;
+                String body = "B" + i;
                 results.add(pool.submit(() -> {
                     try {
                         store.enqueue(new NewMessage(id, "a@example.org", List.of(new NewMessage.NewRecipient("x@example.com", null, null)),
-                                content, now, null, null, null, false, "127.0.0.1", "h", false));
+                                db.bodies().put(body, content), now, null, null, null, false, "127.0.0.1", "h", false));
                         return "ok";
                     } catch (java.sql.SQLException e) {
                         return "failed";
