@@ -109,6 +109,7 @@ public final class FakeUpstream implements AutoCloseable {
         private final Map<String, List<String>> rcptReplies = new HashMap<>();
         private final Map<Stage, Duration> delays = new EnumMap<>(Stage.class);
         private final Set<Stage> drops = EnumSet.noneOf(Stage.class);
+        private int answerBeforeHold = -1;
 
         private Builder() {}
 
@@ -179,6 +180,13 @@ public final class FakeUpstream implements AutoCloseable {
          */
         public Builder dropAt(Stage stage) { drops.add(stage); return this; }
 
+        /**
+         * Answer the final dot of the first {@code n} messages, then record each later one and
+         * hold its reply until {@link #releaseHeld()} (or close): a state that stays put however
+         * fast or slow the machine is, for tests that must stop a relay mid-delivery.
+         */
+        public Builder holdRepliesAfter(int n) { this.answerBeforeHold = n; return this; }
+
         public FakeUpstream start() {
             return new FakeUpstream(this);
         }
@@ -187,6 +195,7 @@ public final class FakeUpstream implements AutoCloseable {
     private final Builder script;
     private final SMTPServer server;
     private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch released = new CountDownLatch(1);
     private final AtomicInteger connections = new AtomicInteger();
     private final Map<Session, Integer> sessionIds = new ConcurrentHashMap<>();
     private final List<CommandLine> commands = new CopyOnWriteArrayList<>();
@@ -264,8 +273,14 @@ public final class FakeUpstream implements AutoCloseable {
         return replies.get(Math.min(n, replies.size() - 1));
     }
 
+    /** Let every held reply (and every later one) go; see {@link Builder#holdRepliesAfter}. */
+    public void releaseHeld() {
+        released.countDown();
+    }
+
     @Override
     public void close() {
+        released.countDown();
         closed.countDown();
         server.stop();
     }
@@ -277,6 +292,15 @@ public final class FakeUpstream implements AutoCloseable {
         if (d == null) return;
         try {
             closed.await(d.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void holdIfPastTheGate() {
+        if (script.answerBeforeHold < 0 || messages.size() <= script.answerBeforeHold) return;
+        try {
+            released.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -518,6 +542,7 @@ public final class FakeUpstream implements AutoCloseable {
             messages.add(new Received(id(sess), sess.isTLSStarted(), tx.mailLine, tx.sender,
                     List.copyOf(tx.rcptLines), List.copyOf(tx.recipients), unstuff(wire), wire, script.dotReply));
             pause(Stage.DATA);
+            holdIfPastTheGate();
             sess.resetMailTransaction();
             respond(sess, script.dotReply);
         }
