@@ -1,15 +1,32 @@
 package dev.tempfail.config;
 
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 
 /**
  * Where the durable queue lives, and how durable a commit is.
  *
- * @param fsync force every (group) commit to the disk before it counts: a 250 then survives a
- *              power loss; without it, a 250 survives the death of the process but not of the machine
+ * @param fsync  force every (group) commit to the disk before it counts: a 250 then survives a
+ *               power loss; without it, a 250 survives the death of the process but not of the machine
+ * @param nodeId this node's name as the owner of the leases it takes ({@code queue.node_id}; default: the
+ *               host name): nodes sharing one queue must have different names, a restarted node the same one
  */
-public record QueueConfig(Path dir, boolean fsync) {
+public record QueueConfig(Path dir, boolean fsync, String nodeId) {
     static QueueConfig from(Settings s) {
-        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"));
+        String nodeId = s.isNull("queue.node_id") ? localHostName() : s.text("queue.node_id");
+        if (!nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
+            throw s.error("queue.node_id", "must be 1 to 64 letters, digits, '.', '_', ':' or '-', got '" + nodeId + "'");
+        }
+        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId);
+    }
+
+    private static String localHostName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName().replaceAll("[^A-Za-z0-9._:-]", "-");
+            return name.isEmpty() ? "localhost" : name.substring(0, Math.min(64, name.length()));
+        } catch (UnknownHostException e) {
+            return "localhost";
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.tempfail.delivery;
 
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.DestinationState;
+import dev.tempfail.queue.LeaseLostException;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
 import dev.tempfail.reply.Category;
@@ -73,7 +74,7 @@ final class DeliveryJob implements Runnable {
         DestinationState throttle = ctx.destinations().get(destination).orElse(null);
         int width = throttle != null && throttle.maxConnections() != null
                 ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
-        ctx.lanes().run(destination, width, () -> {
+        ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
                 if (!throttled(destination)) send(hosts);
             } catch (Exception | Error e) {
@@ -178,9 +179,16 @@ final class DeliveryJob implements Runnable {
     /**
      * A bug or a database failure in the middle of a job: nothing is recorded that did not
      * happen, and the recipients are put back untried for a minute later. If even that fails,
-     * they keep their lease and come back when it expires (or at the next start).
+     * they keep their lease and come back when it expires (or at the next start). A job whose
+     * lease was lost (expired and reclaimed) writes nothing at all: the lease's new holder owns
+     * the recipients.
      */
     private void failSafe(Throwable e) {
+        if (e instanceof LeaseLostException lost) {
+            log.warn("{}: lease lost, nothing recorded (the lease's new holder tries again): {}",
+                    recipients.get(0).queueId(), lost.getMessage());
+            return;
+        }
         log.error("{}: delivery job failed: {}", recipients.get(0).queueId(), e.toString(), e);
         try {
             ctx.queue().release(recipients, ctx.clock().instant().plus(FAILED_JOB_RETRY));

@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Random;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -30,12 +29,14 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class DeliveryService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("delivery");
     /**
-     * How long (in real time) the relay holds a leased recipient. Longer than a try can take,
-     * parked behind a slow destination included (DNS, then up to five hosts with RFC 5321
-     * timeouts), so that no try is ever taken over by a second one. A crash does not wait for
-     * it: leases a dead process left are freed at start-up.
+     * How long (in real time) a lease lasts unless extended. The scheduler extends the leases of
+     * everything it holds every quarter of this, so a try that runs long (DNS, then up to five
+     * hosts with RFC 5321 timeouts) or waits in a lane keeps its lease; a node that died loses
+     * its leases to the other nodes after this long (and its own at its next start, at once).
      */
-    static final Duration LEASE = Duration.ofHours(6);
+    static final Duration LEASE = Duration.ofMinutes(10);
+    /** Recipients held in memory per worker (running, waiting, parked in lanes), as Postfix's active queue. */
+    static final int IN_MEMORY_PER_WORKER = 50;
 
     private final ExecutorService workers;
     private final Scheduler scheduler;
@@ -44,12 +45,13 @@ public final class DeliveryService implements AutoCloseable {
 
     /**
      * The timing knobs that tests and the retry lab turn; {@link #DEFAULTS} for a real relay.
-     * Leases are in real time whatever the clock does, so they are not among them.
      *
      * @param maxIdle      the longest the scheduler sleeps without looking at the queue (real time)
      * @param smtpTimeouts the outbound client's socket timeouts (real time)
+     * @param wallClock    real time, for leases: they protect against something dying in real time,
+     *                     whatever the relay's clock does (it runs fast in the retry lab)
      */
-    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
+    public record Timing(Duration maxIdle, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts, Clock wallClock) {
         /**
          * For a relay whose clock runs {@code rate} times faster than real time ({@code --time-scale}):
          * the scheduler looks at the queue often enough (every 20 scaled seconds, 10 ms to 1 s real)
@@ -58,16 +60,18 @@ public final class DeliveryService implements AutoCloseable {
         public static Timing scaled(double rate, dev.tempfail.smtp.SmtpTimeouts smtpTimeouts) {
             if (!(rate >= 1)) throw new IllegalArgumentException("time scale must be at least 1: " + rate);
             long idleMs = Math.max(10, Math.min(1_000, Math.round(20_000 / rate)));
-            return new Timing(Duration.ofMillis(idleMs), smtpTimeouts);
+            return new Timing(Duration.ofMillis(idleMs), smtpTimeouts, Clock.systemUTC());
         }
     }
 
-    public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321());
+    public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321(),
+            Clock.systemUTC());
 
     public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing) throws SQLException {
-        DeliveryQueue queue = new DeliveryQueue(db, wakeup);
-        int freed = queue.recoverLeases(clock.instant());
-        if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run", freed);
+        DeliveryQueue queue = new DeliveryQueue(db, wakeup, config.queue().nodeId());
+        int freed = queue.recoverLeases(timing.wallClock().instant(), clock.instant());
+        if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run of node {} or expired", freed,
+                queue.node());
         AtomicInteger n = new AtomicInteger();
         workers = Executors.newFixedThreadPool(config.delivery().workers(), r -> {
             Thread t = new Thread(r, "delivery-" + n.incrementAndGet());
@@ -82,10 +86,10 @@ public final class DeliveryService implements AutoCloseable {
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies()),
                 new Lanes(workers), clock);
-        String owner = "tempfail-" + UUID.randomUUID().toString().substring(0, 8);
-        scheduler = new Scheduler(queue, wakeup, clock, Clock.systemUTC(), workers, config.delivery().workers(), LEASE,
-                timing.maxIdle(),
-                owner, (group, done) -> new DeliveryJob(ctx, group, done));
+        int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
+        int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
+        scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,
+                timing.maxIdle(), (group, done) -> new DeliveryJob(ctx, group, done));
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");
         thread.setDaemon(true);

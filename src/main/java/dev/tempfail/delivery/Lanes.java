@@ -10,12 +10,13 @@ import java.util.concurrent.RejectedExecutionException;
 /**
  * Per-destination concurrency: at most N connections to one destination at once, without
  * tying up worker threads while waiting. A job that finds its destination's lane full is
- * parked in memory (its recipients stay leased) and started by the next job that leaves the
- * lane, as Postfix's queue manager keeps a queue per destination.
+ * parked in memory (its recipients stay leased, and the scheduler keeps the lease alive) and
+ * started by the next job that leaves the lane, fresh mail before retries, as Postfix's
+ * queue manager keeps a queue per destination.
  *
  * <p>So a destination that accepts connections and never answers holds at most its own N
- * workers; every other destination keeps the rest. How much waits in memory in all is
- * bounded by the scheduler's in-flight budget; when such a destination is finally marked
+ * workers; every other destination keeps the rest. How much waits in memory in all, and for
+ * one domain, is bounded by the scheduler's budget and shares; when such a destination is finally marked
  * down, its parked jobs put their recipients back at once.
  */
 final class Lanes {
@@ -28,14 +29,23 @@ final class Lanes {
 
     private static final class Lane {
         int active;
-        final Queue<Runnable> parked = new ArrayDeque<>();
+        /** Fresh mail starts before retries that wait for the same destination. */
+        final Queue<Runnable> parkedFresh = new ArrayDeque<>();
+        final Queue<Runnable> parkedRetries = new ArrayDeque<>();
+
+        Runnable next() {
+            Runnable next = parkedFresh.poll();
+            return next != null ? next : parkedRetries.poll();
+        }
     }
 
     /**
      * Runs {@code work} on {@code destination} with at most {@code width} at once: at once on
      * the caller's thread if the lane has room (returns true), else later on a worker (false).
+     *
+     * @param fresh first tries: parked ahead of retries
      */
-    boolean run(String destination, int width, Runnable work) {
+    boolean run(String destination, int width, boolean fresh, Runnable work) {
         Runnable inLane = () -> {
             try {
                 work.run();
@@ -46,7 +56,7 @@ final class Lanes {
         synchronized (this) {
             Lane lane = lanes.computeIfAbsent(destination, d -> new Lane());
             if (lane.active >= width) {
-                lane.parked.add(inLane);
+                (fresh ? lane.parkedFresh : lane.parkedRetries).add(inLane);
                 return false;
             }
             lane.active++;
@@ -60,7 +70,7 @@ final class Lanes {
         Runnable next;
         synchronized (this) {
             Lane lane = lanes.get(destination);
-            next = lane.parked.poll();
+            next = lane.next();
             if (next == null) {
                 lane.active--;
                 if (lane.active == 0) lanes.remove(destination);
@@ -70,7 +80,7 @@ final class Lanes {
         try {
             executor.execute(next);
         } catch (RejectedExecutionException shuttingDown) {
-            // the relay is stopping: the parked job's recipients keep their lease and come back at the next start
+            // the relay is stopping: the parked job's recipients keep their lease, freed at the next start (or when it expires)
         }
     }
 }

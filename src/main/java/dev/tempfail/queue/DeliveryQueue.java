@@ -7,6 +7,7 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.NoSuchFileException;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -18,81 +19,164 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The queue as delivery sees it: lease due recipients, load a message's bytes, record what
- * each try came to, put work back untried, and drop messages whose recipients are all final.
- *
- * <p>Leases: a leased recipient is not due (its {@code next_attempt_at} is empty) until its
- * try is recorded or it is put back. A lease has an owner and an expiry in wall-clock time,
- * not in the relay's clock, which may run many times faster (the retry lab): like a socket
- * timeout, a lease protects against something dying in real time. Expired leases (a worker
- * that died) are reclaimed by {@link #reclaimExpiredLeases}, and at start-up every lease is
- * freed ({@link #recoverLeases}). Leasing is a conditional UPDATE on the due time, so two
- * schedulers never hold one recipient.
+ * each try came to, put work back untried, keep leases alive and reclaim expired ones, and
+ * drop messages whose recipients are all final. The rules (states, the due index, how a lease
+ * is taken, fenced, extended and reclaimed) are the package's contract: see package-info.
  */
 public final class DeliveryQueue {
     private static final Logger log = LoggerFactory.getLogger("queue");
-    private static final String ACTIVE_STATES = "('queued','deferred','delivering')";
+    /** The due states, in the order they are leased: fresh mail before retries. */
+    private static final List<String> DUE_STATES = List.of("queued", "deferred");
+    /** How many candidates a lease call looks at per recipient it may take, so that postponed rows do not stop it. */
+    private static final int SCAN_FACTOR = 4;
+    private static final String FREED = "state = CASE WHEN attempts = 0 THEN 'queued' ELSE 'deferred' END, "
+            + "next_attempt_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL";
+    private static final String HELD = "lease_owner = ? AND lease_token = ? AND state = 'delivering'";
+    // The queries whose plans DeliveryQueueIndexTest checks: each must stay an index range.
+    /** Due candidates of one state (fresh or retry): state, now, limit. */
+    static final String DUE = "SELECT id, domain FROM recipient WHERE state = ? "
+            + "AND next_attempt_at BETWEEN 0 AND ? ORDER BY state, next_attempt_at LIMIT ?";
+    /** The first due time of one state: state, upper bound. */
+    static final String NEXT_DUE = "SELECT next_attempt_at FROM recipient WHERE state = ? "
+            + "AND next_attempt_at BETWEEN 0 AND ? ORDER BY state, next_attempt_at LIMIT 1";
+    /** What one lease call won: owner, token. */
+    static final String LEASED = "SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
+            + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r "
+            + "JOIN message m ON m.id = r.message_id WHERE r.lease_owner = ? AND r.lease_token = ? ORDER BY r.id";
+    /** Frees expired leases: due time, expired before. (Only a leased row has a lease_until.) */
+    static final String RECLAIM = "UPDATE recipient SET " + FREED + " WHERE lease_until BETWEEN 0 AND ?";
+
+    /** Decides, candidate by candidate in due order, which due recipients a lease call takes. */
+    public interface Admission {
+        /** Takes everything. */
+        Admission ALL = domain -> null;
+
+        /**
+         * Returns null to take a due recipient of {@code domain} now (the caller counts it), or
+         * the time at which it should be due again instead (its destination has enough in hand).
+         */
+        Instant admit(String domain);
+    }
 
     private final Database db;
     private final Wakeup wakeup;
+    private final String node;
+    /** New for every lease call; starts at random so that a restarted node never reuses a token. */
+    private final AtomicLong tokens = new AtomicLong(new SecureRandom().nextLong() >>> 2);
 
-    /** {@code wakeup} is told when a report is queued, so that it goes out at once. */
-    public DeliveryQueue(Database db, Wakeup wakeup) {
+    /**
+     * @param wakeup told when a report is queued, so that it goes out at once
+     * @param node   this node's name ({@code queue.node_id}): the owner of the leases it takes
+     */
+    public DeliveryQueue(Database db, Wakeup wakeup, String node) {
         this.db = db;
         this.wakeup = wakeup;
+        this.node = node;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /** As {@link #lease(Instant, Instant, int, Admission)}, taking every due recipient. */
+    public List<Leased> lease(Instant now, Instant leaseUntil, int limit) throws SQLException {
+        return lease(now, leaseUntil, limit, Admission.ALL);
     }
 
     /**
-     * Leases up to {@code limit} recipients due at {@code now} (the relay's clock), the
-     * longest-waiting first, until {@code leaseUntil} (wall-clock time). {@code owner} must be
-     * new for every call: it is how the call reads back what it won.
+     * Leases up to {@code limit} recipients due at {@code now} (the relay's clock) until
+     * {@code leaseUntil} (wall-clock time): fresh mail first, then retries, each the
+     * longest-waiting first. Candidates that {@code admission} turns down are postponed to the
+     * time it names, so that they neither get leased nor stand in front of the others.
      */
-    public List<Leased> lease(String owner, Instant now, Instant leaseUntil, int limit) throws SQLException {
-        long nowMs = now.toEpochMilli();
-        List<Long> candidates = new ArrayList<>();
+    public List<Leased> lease(Instant now, Instant leaseUntil, int limit, Admission admission) throws SQLException {
+        long token = tokens.incrementAndGet();
         try (Connection c = db.connection()) {
-            try (PreparedStatement s = c.prepareStatement("SELECT id FROM recipient WHERE next_attempt_at <= ? "
-                    + "AND state IN " + ACTIVE_STATES + " ORDER BY next_attempt_at LIMIT ?")) {
-                s.setLong(1, nowMs);
-                s.setInt(2, limit);
-                try (ResultSet r = s.executeQuery()) {
-                    while (r.next()) candidates.add(r.getLong(1));
-                }
-            }
-            if (candidates.isEmpty()) return List.of();
             c.setAutoCommit(false);
-            int won = 0;
-            try (PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = 'delivering', lease_owner = ?, "
-                    + "lease_until = ?, next_attempt_at = NULL WHERE id = ? AND next_attempt_at <= ? AND state IN " + ACTIVE_STATES)) {
-                for (long id : candidates) {
-                    u.setString(1, owner);
-                    u.setLong(2, leaseUntil.toEpochMilli());
-                    u.setLong(3, id);
-                    u.setLong(4, nowMs);
-                    won += u.executeUpdate();
+            try {
+                int won = 0;
+                for (String state : DUE_STATES) {
+                    if (won < limit) won += leaseFrom(c, state, now, leaseUntil, limit - won, token, admission);
                 }
+                c.commit();
+                return won == 0 ? List.of() : load(c, token);
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
-            c.commit();
-            return won == 0 ? List.of() : load(c, owner);
         }
     }
 
-    /** The rows this lease won, read back in one query. */
-    private static List<Leased> load(Connection c, String owner) throws SQLException {
+    private int leaseFrom(Connection c, String state, Instant now, Instant leaseUntil, int limit, long token,
+                          Admission admission) throws SQLException {
+        long nowMs = now.toEpochMilli();
+        List<Long> take = new ArrayList<>();
+        List<Long> postpone = new ArrayList<>();
+        List<Instant> postponeTo = new ArrayList<>();
+        try (PreparedStatement s = c.prepareStatement(DUE)) {
+            s.setString(1, state);
+            s.setLong(2, nowMs);
+            s.setInt(3, limit * SCAN_FACTOR);
+            try (ResultSet r = s.executeQuery()) {
+                while (r.next() && take.size() < limit) {
+                    Instant later = admission.admit(r.getString(2));
+                    if (later == null) {
+                        take.add(r.getLong(1));
+                    } else {
+                        postpone.add(r.getLong(1));
+                        postponeTo.add(later);
+                    }
+                }
+            }
+        }
+        // conditional on the row being as it was read: still in that state and due
+        String stillDue = " WHERE id = ? AND state = ? AND next_attempt_at BETWEEN 0 AND ?";
+        int won = 0;
+        try (PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = 'delivering', lease_owner = ?, "
+                + "lease_token = ?, lease_until = ?, next_attempt_at = NULL" + stillDue)) {
+            for (long id : take) {
+                u.setString(1, node);
+                u.setLong(2, token);
+                u.setLong(3, leaseUntil.toEpochMilli());
+                u.setLong(4, id);
+                u.setString(5, state);
+                u.setLong(6, nowMs);
+                u.addBatch();
+            }
+            for (int n : u.executeBatch()) won += n;
+        }
+        if (!postpone.isEmpty()) {
+            try (PreparedStatement u = c.prepareStatement("UPDATE recipient SET next_attempt_at = ?" + stillDue)) {
+                for (int i = 0; i < postpone.size(); i++) {
+                    u.setLong(1, postponeTo.get(i).toEpochMilli());
+                    u.setLong(2, postpone.get(i));
+                    u.setString(3, state);
+                    u.setLong(4, nowMs);
+                    u.addBatch();
+                }
+                u.executeBatch();
+            }
+        }
+        return won;
+    }
+
+    /** The rows one lease call won, read back in one query. */
+    private List<Leased> load(Connection c, long token) throws SQLException {
         List<Leased> out = new ArrayList<>();
-        try (PreparedStatement s = c.prepareStatement("SELECT r.id, r.message_id, m.queue_id, r.address, r.domain, r.orcpt, "
-                + "r.notify, r.attempts, r.category, r.streak, m.received_at, r.delay_notified_at FROM recipient r "
-                + "JOIN message m ON m.id = r.message_id WHERE r.lease_owner = ? AND r.state = 'delivering' ORDER BY r.id")) {
-            s.setString(1, owner);
+        try (PreparedStatement s = c.prepareStatement(LEASED)) {
+            s.setString(1, node);
+            s.setLong(2, token);
             try (ResultSet r = s.executeQuery()) {
                 while (r.next()) {
                     long delay = r.getLong(12);
                     Instant delayNotified = r.wasNull() ? null : Instant.ofEpochMilli(delay);
                     out.add(new Leased(r.getLong(1), r.getLong(2), r.getString(3), r.getString(4), r.getString(5),
                             r.getString(6), r.getString(7), r.getInt(8), r.getString(9), r.getInt(10),
-                            Instant.ofEpochMilli(r.getLong(11)), delayNotified));
+                            Instant.ofEpochMilli(r.getLong(11)), delayNotified, token));
                 }
             }
         }
@@ -155,6 +239,8 @@ public final class DeliveryQueue {
      *
      * <p>With the tries, {@code reports} (delivery status notifications about them) are queued
      * in the same transaction: a try and the report about it are stored together or not at all.
+     *
+     * @throws LeaseLostException if any of the recipients is no longer held by its lease: then nothing is stored
      */
     public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
@@ -183,7 +269,7 @@ public final class DeliveryQueue {
     }
 
     /** Adds to {@code dropped} the body keys of the messages it drops (all their recipients final). */
-    private static void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped)
+    private void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped)
             throws SQLException {
         List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
         {
@@ -192,9 +278,9 @@ public final class DeliveryQueue {
                  PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
                     + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
-                         + "next_attempt_at = ?, lease_owner = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
+                         + "next_attempt_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
                          + "last_text = ?, last_host = ?, last_stage = ?, category = ?, streak = ?, final_at = ?, "
-                         + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ?")) {
+                         + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ? AND " + HELD)) {
                 for (long messageId : messages) { // in id order, so two jobs never wait on each other crosswise
                     lock.setLong(1, messageId);
                     try (ResultSet r = lock.executeQuery()) {
@@ -230,10 +316,12 @@ public final class DeliveryQueue {
                     setLong(u, 10, t.state().isFinal() ? at : null);
                     setLong(u, 11, t.markDelayNotified() ? at : null);
                     u.setLong(12, r.recipientId());
+                    u.setString(13, node);
+                    u.setLong(14, r.leaseToken());
                     u.addBatch();
                 }
+                requireHeld(u.executeBatch(), recipients);
                 a.executeBatch();
-                u.executeBatch();
                 for (long messageId : messages) {
                     if (dropIfAllFinal(c, messageId) && bodies.containsKey(messageId)) dropped.add(bodies.get(messageId));
                 }
@@ -241,57 +329,105 @@ public final class DeliveryQueue {
         }
     }
 
-    /** Puts leased recipients back untried (their destination is busy or paused), due at {@code dueAt}. */
+    /**
+     * Puts leased recipients back untried (their destination is busy or paused), due at {@code dueAt}.
+     *
+     * @throws LeaseLostException if any of them is no longer held by its lease: then none is put back
+     */
     public void release(List<Leased> recipients, Instant dueAt) throws SQLException {
         try (Connection c = db.connection();
-             PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = CASE WHEN attempts = 0 THEN 'queued' "
-                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE id = ?")) {
+             PreparedStatement u = c.prepareStatement("UPDATE recipient SET " + FREED + " WHERE id = ? AND " + HELD)) {
             c.setAutoCommit(false);
-            for (Leased r : recipients) {
-                u.setLong(1, dueAt.toEpochMilli());
-                u.setLong(2, r.recipientId());
-                u.addBatch();
+            try {
+                for (Leased r : recipients) {
+                    u.setLong(1, dueAt.toEpochMilli());
+                    u.setLong(2, r.recipientId());
+                    u.setString(3, node);
+                    u.setLong(4, r.leaseToken());
+                    u.addBatch();
+                }
+                requireHeld(u.executeBatch(), recipients);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
-            u.executeBatch();
-            c.commit();
+        }
+    }
+
+    /** Refuses the write (the caller rolls it back) if any fenced update found its row no longer held. */
+    private static void requireHeld(int[] updated, List<Leased> recipients) throws LeaseLostException {
+        for (int i = 0; i < updated.length; i++) {
+            if (updated[i] == 0) {
+                Leased r = recipients.get(i);
+                throw new LeaseLostException(r.queueId() + ": the lease on <" + r.address() + "> (token " + r.leaseToken()
+                        + ") was lost: it expired and was reclaimed");
+            }
         }
     }
 
     /**
-     * Frees every lease, due at once: for start-up, when no worker can be running. (The queue's
-     * H2 file admits one process at a time, so every lease found then belonged to a process that
-     * died.) Returns how many recipients were freed.
+     * Keeps this node's leases alive until {@code until} (wall-clock time): every recipient it
+     * holds, running or parked in memory. Returns how many leases were extended.
      */
-    public int recoverLeases(Instant now) throws SQLException {
-        return freeLeases("state = 'delivering'", now, null);
-    }
-
-    /**
-     * Frees the leases that expired before {@code wallClock} (their worker died or hung past
-     * every timeout), due at {@code now}. Returns how many recipients were freed.
-     */
-    public int reclaimExpiredLeases(Instant wallClock, Instant now) throws SQLException {
-        return freeLeases("lease_until < ? AND state = 'delivering'", now, wallClock);
-    }
-
-    private int freeLeases(String where, Instant now, Instant before) throws SQLException {
+    public int extendLeases(Instant until) throws SQLException {
         try (Connection c = db.connection();
-             PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = CASE WHEN attempts = 0 THEN 'queued' "
-                     + "ELSE 'deferred' END, next_attempt_at = ?, lease_owner = NULL, lease_until = NULL WHERE " + where)) {
-            u.setLong(1, now.toEpochMilli());
-            if (before != null) u.setLong(2, before.toEpochMilli());
+             PreparedStatement u = c.prepareStatement("UPDATE recipient SET lease_until = ? "
+                     + "WHERE lease_owner = ? AND state = 'delivering'")) {
+            u.setLong(1, until.toEpochMilli());
+            u.setString(2, node);
             return u.executeUpdate();
         }
     }
 
-    /** When the next recipient falls due, if any is waiting. Uses the due index: no scan. */
-    public Optional<Instant> nextDue() throws SQLException {
+    /**
+     * For start-up: frees the leases this node left (its previous run died: none of its jobs
+     * can be running) and every lease that expired before {@code wallClock}, due at {@code now}.
+     * A live lease of another node sharing the queue is left alone. Returns how many were freed.
+     */
+    public int recoverLeases(Instant wallClock, Instant now) throws SQLException {
+        int own;
         try (Connection c = db.connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT MIN(next_attempt_at) FROM recipient")) {
-            r.next();
-            long v = r.getLong(1);
-            return r.wasNull() ? Optional.empty() : Optional.of(Instant.ofEpochMilli(v));
+             PreparedStatement u = c.prepareStatement("UPDATE recipient SET " + FREED
+                     + " WHERE lease_owner = ? AND state = 'delivering'")) {
+            u.setLong(1, now.toEpochMilli());
+            u.setString(2, node);
+            own = u.executeUpdate();
         }
+        return own + reclaimExpiredLeases(wallClock, now);
+    }
+
+    /**
+     * Frees the leases that expired before {@code wallClock} (their node died or hung past
+     * every timeout), due at {@code now}; their old holders' writes are refused from then on.
+     * Returns how many recipients were freed.
+     */
+    public int reclaimExpiredLeases(Instant wallClock, Instant now) throws SQLException {
+        try (Connection c = db.connection();
+             PreparedStatement u = c.prepareStatement(RECLAIM)) {
+            u.setLong(1, now.toEpochMilli());
+            u.setLong(2, wallClock.toEpochMilli() - 1);
+            return u.executeUpdate();
+        }
+    }
+
+    /** When the next recipient falls due, if any is waiting: the first entry of each due range, no scan. */
+    public Optional<Instant> nextDue() throws SQLException {
+        Optional<Instant> first = Optional.empty();
+        try (Connection c = db.connection();
+             PreparedStatement s = c.prepareStatement(NEXT_DUE)) {
+            for (String state : DUE_STATES) {
+                s.setString(1, state);
+                s.setLong(2, Long.MAX_VALUE);
+                try (ResultSet r = s.executeQuery()) {
+                    if (r.next()) {
+                        Instant at = Instant.ofEpochMilli(r.getLong(1));
+                        if (first.isEmpty() || at.isBefore(first.get())) first = Optional.of(at);
+                    }
+                }
+            }
+        }
+        return first;
     }
 
     private static boolean dropIfAllFinal(Connection c, long messageId) throws SQLException {

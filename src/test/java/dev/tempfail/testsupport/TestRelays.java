@@ -6,6 +6,7 @@ import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.smtp.SmtpTimeouts;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -14,7 +15,7 @@ import java.util.Map;
 public final class TestRelays {
     /** Delivery timing for tests: the scheduler looks often, sockets give up after 5 s. */
     public static final DeliveryService.Timing FAST = new DeliveryService.Timing(Duration.ofMillis(100),
-            SmtpTimeouts.uniform(Duration.ofSeconds(5)));
+            SmtpTimeouts.uniform(Duration.ofSeconds(5)), Clock.systemUTC());
 
     private TestRelays() {}
 

@@ -1,0 +1,61 @@
+/**
+ * The durable queue: messages, recipients, attempts, leases, destination throttles; the
+ * Flyway start-up ({@code db/migration}) and the group commit that makes a 250 durable.
+ * Imports {@code config} only (and JDBC, H2, Flyway); delivery, intake and admin call it, it
+ * calls none of them.
+ *
+ * <h2>The queue contract</h2>
+ *
+ * <p><b>States.</b> One {@code recipient} row carries a recipient's state:
+ * {@code queued} (never tried), {@code deferred} (tried, waiting for its next try),
+ * {@code delivering} (leased by a node), the final {@code delivered}, {@code failed},
+ * {@code expired}, and {@code held} (by an operator). A message leaves the queue when all its
+ * recipients are final.
+ *
+ * <p><b>The due index.</b> {@code next_attempt_at} is set exactly when the state is
+ * {@code queued} or {@code deferred}; it is NULL while leased, once final, and while held.
+ * The index {@code recipient_due (state, next_attempt_at)} is read only as ranges bounded on
+ * both sides inside one state ({@code state = 'queued' AND next_attempt_at BETWEEN 0 AND
+ * now}, the same for {@code deferred}), so the due query and the next-due query never visit
+ * a leased, final or held row, however many there are. Fresh mail ({@code queued}) and
+ * retries ({@code deferred}) are two ranges: the scheduler leases fresh mail first, so it
+ * never waits behind a backlog of retries. {@code DeliveryQueueIndexTest} checks the plans.
+ *
+ * <p><b>Taking a lease.</b> A lease belongs to a node ({@code queue.node_id}) and has a token
+ * that is new for every lease call and an expiry {@code lease_until} in wall-clock time (the
+ * real time of the injected wall {@code Clock}, not the relay's clock, which runs fast in the
+ * retry lab). {@link dev.tempfail.queue.DeliveryQueue#lease} reads due candidates from the
+ * index, then takes each with a conditional UPDATE that still requires it to be due
+ * ({@code state} and {@code next_attempt_at} unchanged), so two schedulers or two nodes never
+ * both win a row; it reads back what it won by {@code (lease_owner, lease_token)}. Rows the
+ * caller does not admit now (their destination already holds its share of memory) are
+ * postponed the same conditional way, not leased.
+ *
+ * <p><b>Fencing: who may write a leased row.</b> Only the holder of its lease: every write to a
+ * {@code delivering} row ({@link dev.tempfail.queue.DeliveryQueue#record},
+ * {@link dev.tempfail.queue.DeliveryQueue#release}) is conditional on {@code lease_owner},
+ * {@code lease_token} and {@code state = 'delivering'}. The recipients of one job share one
+ * lease and are written in one transaction: if any of them is no longer held, the write
+ * throws {@link dev.tempfail.queue.LeaseLostException}, nothing of it is stored, and the job
+ * logs that its lease was lost. The node that holds the lease now owns the outcome.
+ *
+ * <p><b>Extending.</b> A node keeps the leases of every job it still holds in memory (running
+ * or parked behind its destination's lane) alive with
+ * {@link dev.tempfail.queue.DeliveryQueue#extendLeases}, well before they expire; so no lease
+ * expires under a job that is still going to run, while a node that died loses its leases
+ * after one lease time.
+ *
+ * <p><b>Reclaiming.</b> A lease that expired (its node died or hung) is freed by any node
+ * ({@link dev.tempfail.queue.DeliveryQueue#reclaimExpiredLeases}, an index range on
+ * {@code lease_until}): the row goes back to {@code queued} or {@code deferred}, due at once,
+ * with owner and token cleared, and the old holder's writes are refused from then on. At
+ * start-up a node frees its own leases (its previous run died) and expired ones, never a live
+ * lease of another node ({@link dev.tempfail.queue.DeliveryQueue#recoverLeases}).
+ *
+ * <p><b>Operators.</b> Admin verbs (hold, release, delete) change only rows that are not
+ * {@code delivering}; a leased row is left to its holder.
+ *
+ * <p><b>Throttles.</b> What a try teaches about its destination ({@code destination} table) is
+ * written in the transaction that records the try; see {@link dev.tempfail.queue.Destinations}.
+ */
+package dev.tempfail.queue;
