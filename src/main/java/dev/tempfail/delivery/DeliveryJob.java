@@ -2,6 +2,7 @@ package dev.tempfail.delivery;
 
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.DestinationState;
+import dev.tempfail.queue.Destinations;
 import dev.tempfail.queue.LeaseLostException;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
@@ -18,10 +19,12 @@ import dev.tempfail.smtp.Target;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -39,6 +42,8 @@ final class DeliveryJob implements Runnable {
     private final List<Leased> recipients;
     private final String domain;
     private final Runnable done;
+    /** Set once the message starts going out: from then on the job never puts its recipients back untried. */
+    private boolean mayHaveSent;
 
     /** {@code done} runs exactly once, when the job is over (sent, put back, or failed), wherever that is. */
     DeliveryJob(DeliveryContext ctx, List<Leased> recipients, Runnable done) {
@@ -114,6 +119,7 @@ final class DeliveryJob implements Runnable {
         Envelope envelope = new Envelope(message.sender(), rcpts, message.ret(), message.envid(),
                 "8BITMIME".equals(message.bodyType()), message.size());
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
+        mayHaveSent = true;
         DeliveryResult result = ctx.client().deliver(envelope, message::open, targets);
         Instant now = ctx.clock().instant();
 
@@ -125,6 +131,8 @@ final class DeliveryJob implements Runnable {
         String ip = used == null ? null : used.address().getAddress().getHostAddress() + ":" + used.address().getPort();
         List<Decider.Decision> decisions = new ArrayList<>();
         boolean accepted = false;
+        DestinationState before = ctx.destinations().get(destination).orElse(null);
+        DestinationState after = before;
         for (int i = 0; i < recipients.size(); i++) {
             RecipientResult rr = result.recipients().get(i);
             Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip,
@@ -134,11 +142,23 @@ final class DeliveryJob implements Runnable {
             Optional<DestinationEffect> effect = d.retry().destination();
             if (effect.isPresent() && concernsDestination(d, result)) {
                 DestinationEffect e = effect.get();
-                ctx.destinations().restrict(destination, now, e.pauseUntil(), e.maxConnections(), e.maxPerHour(), e.reason());
+                after = Destinations.restricted(destination, after, now, e.pauseUntil(), e.maxConnections(),
+                        e.maxPerHour(), e.reason());
             }
         }
-        if (accepted) ctx.destinations().accepted(destination, now);
-        record(decisions, used == null ? "none" : used.toString(), result.capabilities().dsn(), () -> message);
+        if (accepted) after = Destinations.accepted(after, now);
+        List<Destinations.Change> throttles = Objects.equals(before, after)
+                ? List.of() : List.of(new Destinations.Change(destination, after));
+        String relay = used == null ? "none" : used.toString();
+        try {
+            record(decisions, throttles, relay, result.capabilities().dsn(), () -> message);
+        } catch (SQLException e) {
+            if (e instanceof LeaseLostException || throttles.isEmpty()) throw e;
+            // the next hop has spoken: its answer must be stored, throttle or not, or the mail would go out again
+            log.error("{}: could not store the throttle change for {} with the try ({}); storing the try without it",
+                    recipients.get(0).queueId(), destination, e.toString());
+            record(decisions, List.of(), relay, result.capabilities().dsn(), () -> message);
+        }
         for (HostFailure f : result.failedConnections()) {
             log.info("{}: host {} gave up at {}: {}", recipients.get(0).queueId(), f.target(), f.stage().label(), f.reply());
         }
@@ -160,14 +180,19 @@ final class DeliveryJob implements Runnable {
         Instant now = ctx.clock().instant();
         List<Decider.Decision> decisions = new ArrayList<>();
         for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, false, now));
-        record(decisions, "none", false, () -> ctx.queue().content(recipients.get(0).messageId()));
+        record(decisions, List.of(), "none", false, () -> ctx.queue().content(recipients.get(0).messageId()));
     }
 
-    /** Stores the tries, and in the same transaction the delivery status notifications they call for. */
-    private void record(List<Decider.Decision> decisions, String relay, boolean nextHopOffersDsn, Notices.Message message)
-            throws Exception {
+    /**
+     * Stores the tries, and in the same transaction the delivery status notifications and the
+     * throttle changes they call for.
+     */
+    private void record(List<Decider.Decision> decisions, List<Destinations.Change> throttles, String relay,
+                        boolean nextHopOffersDsn, Notices.Message message) throws Exception {
         List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
-        ctx.queue().record(recipients, attempts, ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message));
+        ctx.queue().record(recipients, attempts, ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message),
+                throttles);
+        throttles.forEach(ctx.destinations()::remember);
         for (int i = 0; i < recipients.size(); i++) DeliveryLog.attempt(recipients.get(i), decisions.get(i), relay);
     }
 
@@ -187,6 +212,13 @@ final class DeliveryJob implements Runnable {
         if (e instanceof LeaseLostException lost) {
             log.warn("{}: lease lost, nothing recorded (the lease's new holder tries again): {}",
                     recipients.get(0).queueId(), lost.getMessage());
+            return;
+        }
+        if (mayHaveSent) {
+            // putting them back would send again what the next hop may have taken: they stay leased (the lease
+            // kept alive) until this node's next start frees them, a duplicate at worst, as in Postfix
+            log.error("{}: the try went out but could not be recorded; {} recipient(s) stay leased until the next start: {}",
+                    recipients.get(0).queueId(), recipients.size(), e.toString(), e);
             return;
         }
         log.error("{}: delivery job failed: {}", recipients.get(0).queueId(), e.toString(), e);

@@ -243,6 +243,16 @@ public final class DeliveryQueue {
      * @throws LeaseLostException if any of the recipients is no longer held by its lease: then nothing is stored
      */
     public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
+        record(recipients, attempts, reports, List.of());
+    }
+
+    /**
+     * As {@link #record(List, List, List)}, and in the same transaction the throttle changes the
+     * try calls for (a pause, a connection limit, a lifted limit): the try and what it taught
+     * about its destination are stored together. The caller then {@link Destinations#remember}s them.
+     */
+    public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports,
+                       List<Destinations.Change> throttles) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
         List<String> dropped = new ArrayList<>();
         try {
@@ -250,6 +260,7 @@ public final class DeliveryQueue {
                 dropped.clear();
                 recordIn(c, recipients, attempts, dropped);
                 for (NewMessage report : reports) QueueStore.insert(c, report);
+                for (Destinations.Change change : throttles) Destinations.write(c, change);
             });
         } catch (SQLException e) {
             for (NewMessage report : reports) deleteBody(report.body().key());

@@ -27,15 +27,32 @@ public final class Destinations {
         return cache.computeIfAbsent(name, this::load);
     }
 
-    /** Applies a pause and/or limits asked for by a reply; a limit of 0 leaves that limit as it was. */
+    /**
+     * A destination's new throttle state (null: no throttle any more), as a try calls for it.
+     * Delivery writes it in the transaction that records the try ({@link DeliveryQueue#record}),
+     * so a failure after the next hop said 250 can never undo the record of that 250.
+     */
+    public record Change(String name, DestinationState state) {}
+
+    /** Applies a pause and/or limits asked for by a reply now (for operators and tests; delivery uses {@link #restricted}). */
     public synchronized void restrict(String name, Instant now, Instant pauseUntil, int maxConnections, int maxPerHour,
                                       String reason) throws SQLException {
-        DestinationState old = get(name).orElse(null);
+        Change change = new Change(name, restricted(name, get(name).orElse(null), now, pauseUntil, maxConnections,
+                maxPerHour, reason));
+        try (Connection c = db.connection()) {
+            write(c, change);
+        }
+        remember(change);
+    }
+
+    /** {@code old} with a pause and/or limits asked for by a reply; a limit of 0 leaves that limit as it was. */
+    public static DestinationState restricted(String name, DestinationState old, Instant now, Instant pauseUntil,
+                                              int maxConnections, int maxPerHour, String reason) {
         Instant suspended = later(old == null ? null : old.suspendedUntil(), pauseUntil);
         Integer conns = maxConnections > 0 ? Integer.valueOf(maxConnections) : old == null ? null : old.maxConnections();
         Integer perHour = maxPerHour > 0 ? Integer.valueOf(maxPerHour) : old == null ? null : old.maxPerHour();
         Instant nextSend = old == null ? null : old.nextSendAt();
-        save(new DestinationState(name, suspended, reason, perHour, conns, nextSend, now));
+        return new DestinationState(name, suspended, reason, perHour, conns, nextSend, now);
     }
 
     /**
@@ -48,21 +65,27 @@ public final class Destinations {
         Instant turn = s.nextSendAt() == null || s.nextSendAt().isBefore(now) ? now : s.nextSendAt();
         if (turn.isAfter(now)) return turn;
         Instant next = now.plus(Duration.ofSeconds(3600 / s.maxPerHour()));
-        save(new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(), s.maxConnections(), next, now));
+        Change change = new Change(name, new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(),
+                s.maxConnections(), next, now));
+        try (Connection c = db.connection()) {
+            write(c, change);
+        }
+        remember(change);
         return now;
     }
 
-    /** The destination took mail: lift its pause and connection limit (an hourly cap stays for its day). */
-    public synchronized void accepted(String name, Instant now) throws SQLException {
-        DestinationState s = get(name).orElse(null);
-        if (s == null) return;
+    /** {@code s} after the destination took mail: its pause and connection limit lifted (an hourly cap stays for its day). */
+    public static DestinationState accepted(DestinationState s, Instant now) {
+        if (s == null) return null;
         boolean capExpired = s.maxPerHour() != null && s.updatedAt().plus(Duration.ofDays(1)).isBefore(now);
-        if (s.suspendedUntil() == null && s.maxConnections() == null && !capExpired) return;
-        if (s.maxPerHour() == null || capExpired) {
-            delete(name);
-        } else {
-            save(new DestinationState(name, null, s.reason(), s.maxPerHour(), null, s.nextSendAt(), s.updatedAt()));
-        }
+        if (s.suspendedUntil() == null && s.maxConnections() == null && !capExpired) return s;
+        if (s.maxPerHour() == null || capExpired) return null;
+        return new DestinationState(s.name(), null, s.reason(), s.maxPerHour(), null, s.nextSendAt(), s.updatedAt());
+    }
+
+    /** After the transaction that wrote {@code change} committed: what every delivery reads from now on. */
+    public void remember(Change change) {
+        cache.put(change.name(), Optional.ofNullable(change.state()));
     }
 
     private Optional<DestinationState> load(String name) {
@@ -78,16 +101,22 @@ public final class Destinations {
         }
     }
 
-    private void save(DestinationState d) throws SQLException {
-        // UPDATE, then INSERT if there was no row: portable SQL, and callers are serialised by this object
-        try (Connection c = db.connection();
-             PreparedStatement u = c.prepareStatement("UPDATE destination SET suspended_until = ?, reason = ?, "
+    /** Writes {@code change} inside the caller's transaction. */
+    static void write(Connection c, Change change) throws SQLException {
+        if (change.state() == null) {
+            try (PreparedStatement s = c.prepareStatement("DELETE FROM destination WHERE name = ?")) {
+                s.setString(1, change.name());
+                s.executeUpdate();
+            }
+            return;
+        }
+        // UPDATE, then INSERT if there was no row: portable SQL (a race between two nodes fails on the key, and is retried as a whole)
+        try (PreparedStatement u = c.prepareStatement("UPDATE destination SET suspended_until = ?, reason = ?, "
                      + "max_per_hour = ?, max_connections = ?, next_send_at = ?, updated_at = ? WHERE name = ?");
              PreparedStatement i = c.prepareStatement("INSERT INTO destination (suspended_until, reason, max_per_hour, "
                      + "max_connections, next_send_at, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            if (bind(u, d).executeUpdate() == 0) bind(i, d).executeUpdate();
+            if (bind(u, change.state()).executeUpdate() == 0) bind(i, change.state()).executeUpdate();
         }
-        cache.put(d.name(), Optional.of(d));
     }
 
     private static PreparedStatement bind(PreparedStatement s, DestinationState d) throws SQLException {
@@ -99,14 +128,6 @@ public final class Destinations {
         s.setLong(6, d.updatedAt().toEpochMilli());
         s.setString(7, d.name());
         return s;
-    }
-
-    private void delete(String name) throws SQLException {
-        try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement("DELETE FROM destination WHERE name = ?")) {
-            s.setString(1, name);
-            s.executeUpdate();
-        }
-        cache.put(name, Optional.empty());
     }
 
     private static DestinationState read(ResultSet r) throws SQLException {

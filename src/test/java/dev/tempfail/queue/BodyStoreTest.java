@@ -47,7 +47,7 @@ class BodyStoreTest {
         try (Database db = Database.open(dir, 4)) {
             enqueue(db, "Q1");
             assertArrayEquals(CONTENT, Files.readAllBytes(dir.resolve("spool/Q1")));
-            MessageForDelivery m = new DeliveryQueue(db, new Wakeup()).content(messageId(db, "Q1"));
+            MessageForDelivery m = new DeliveryQueue(db, new Wakeup(), "node-a").content(messageId(db, "Q1"));
             assertEquals(CONTENT.length, m.size());
             try (InputStream in = m.open()) {
                 assertArrayEquals(CONTENT, in.readAllBytes());
@@ -66,7 +66,7 @@ class BodyStoreTest {
         try (Database db = Database.open(dir, 4)) {
             assertFalse(Files.exists(dir.resolve("spool/ORPHAN")), "the orphan is removed");
             assertArrayEquals(CONTENT, StoredBodies.read(db, "KEPT"));
-            MessageForDelivery lost = new DeliveryQueue(db, new Wakeup()).content(messageId(db, "LOST"));
+            MessageForDelivery lost = new DeliveryQueue(db, new Wakeup(), "node-a").content(messageId(db, "LOST"));
             assertEquals("LOST", lost.queueId(), "a row whose body is missing stays in the queue");
             assertThrows(NoSuchFileException.class, lost::open);
         }
@@ -84,7 +84,7 @@ class BodyStoreTest {
                     s.executeUpdate();
                 }
             }
-            MessageForDelivery m = new DeliveryQueue(db, new Wakeup()).content(messageId(db, "OLD"));
+            MessageForDelivery m = new DeliveryQueue(db, new Wakeup(), "node-a").content(messageId(db, "OLD"));
             try (InputStream in = m.open()) {
                 assertArrayEquals(CONTENT, in.readAllBytes());
             }

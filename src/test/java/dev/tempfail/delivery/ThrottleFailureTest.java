@@ -1,0 +1,84 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.Relay;
+import dev.tempfail.queue.Destinations;
+import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.MutableClock;
+import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.TestRelays;
+import org.h2.api.Trigger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The throttle change a try calls for is written with the try: when that write fails after the
+ * next hop said 250, the 250 is still recorded and the mail never goes out a second time.
+ */
+class ThrottleFailureTest {
+    private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
+
+    @TempDir Path dir;
+
+    /** Refuses every change to the destination table: the failure injected after the 250. */
+    public static final class RefuseWrites implements Trigger {
+        @Override
+        public void fire(Connection conn, Object[] oldRow, Object[] newRow) throws SQLException {
+            throw new SQLException("injected failure: the destination table refuses writes");
+        }
+    }
+
+    @Test
+    void aFailedThrottleUpdateAfterA250DoesNotSendTwice() throws Exception {
+        MutableClock clock = new MutableClock(T0);
+        try (FakeUpstream up = FakeUpstream.builder().start()) {
+            String destination = "127.0.0.1:" + up.port();
+            var config = TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
+                    "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '" + destination + "'}"));
+            try (Relay relay = Relay.start(config, clock, TestRelays.FAST)) {
+                // the destination is held to one connection: its 250 lifts that, a write that will fail
+                new Destinations(relay.database()).restrict(destination, T0, null, 1, 0, "test limit");
+                try (Connection c = relay.database().connection()) {
+                    c.createStatement().execute("CREATE TRIGGER refuse_writes BEFORE INSERT, UPDATE, DELETE ON destination "
+                            + "FOR EACH ROW CALL '" + RefuseWrites.class.getName() + "'");
+                }
+                try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+                    String reply = c.sendMail("s@example.org", List.of("r@example.com"), "Subject: once\r\n\r\nonce\r\n");
+                    assertTrue(reply.startsWith("250 "), reply);
+                }
+                Await.until(Duration.ofSeconds(20), "delivered and recorded", () -> up.messages().size() == 1 && queued(relay) == 0);
+                // the message left the queue as delivered: nothing is left that could be sent again
+                assertEquals(1, up.messages().size(), "sent exactly once");
+                assertEquals(1, maxConnections(relay), "the throttle change was refused, the try stored anyway");
+            }
+        }
+    }
+
+    private static int queued(Relay relay) throws Exception {
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+
+    private static int maxConnections(Relay relay) throws Exception {
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT max_connections FROM destination")) {
+            r.next();
+            return r.getInt(1);
+        }
+    }
+}
