@@ -1,14 +1,20 @@
 package dev.tempfail;
 
 import dev.tempfail.admin.AdminServer;
+import dev.tempfail.admin.HealthApi;
+import dev.tempfail.admin.MetricsApi;
 import dev.tempfail.admin.QueueApi;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.intake.SmtpListener;
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.QueueReader;
+import dev.tempfail.queue.QueueStats;
 import dev.tempfail.queue.QueueStore;
 import dev.tempfail.queue.Wakeup;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -51,10 +57,15 @@ public final class Relay implements AutoCloseable {
                 config.queue().fsync());
         try {
             Wakeup wakeup = new Wakeup();
-            DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing);
-            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, true);
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            MailLog mailLog = new MailLog(metrics);
+            DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing, mailLog);
+            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, true, mailLog);
             AdminServer admin = new AdminServer(config.admin());
             new QueueApi(new QueueReader(db)).register(admin);
+            QueueStats stats = new QueueStats(db);
+            new MetricsApi(metrics, stats, clock).register(admin);
+            new HealthApi(smtp::isRunning, stats, config.queue().dir(), config.smtp().maxMessageSize()).register(admin);
             delivery.start();
             smtp.start();
             admin.start();

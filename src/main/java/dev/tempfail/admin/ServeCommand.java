@@ -2,7 +2,9 @@ package dev.tempfail.admin;
 
 import dev.tempfail.Relay;
 import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.lab.TimeScaledClock;
+import dev.tempfail.maillog.LogSetup;
 import dev.tempfail.smtp.SmtpTimeouts;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -35,13 +37,15 @@ public final class ServeCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("tempfail: --time-scale must be between 1 and " + (long) TimeScaledClock.MAX_SCALE);
             return 2;
         }
+        TempfailConfig settings = config.load();
+        LogSetup.apply(settings.log());
         Relay relay;
         if (timeScale == 1) {
-            relay = Relay.start(config.load(), Clock.systemUTC());
+            relay = Relay.start(settings, Clock.systemUTC());
         } else {
             LoggerFactory.getLogger("tempfail").warn("lab mode: the clock runs {}x from now; do not use this queue for real mail",
                     LabText.scale(timeScale));
-            relay = Relay.start(config.load(), TimeScaledClock.startingNow(timeScale),
+            relay = Relay.start(settings, TimeScaledClock.startingNow(timeScale),
                     DeliveryService.Timing.scaled(timeScale, SmtpTimeouts.rfc5321()));
         }
         CountDownLatch stopped = new CountDownLatch(1);

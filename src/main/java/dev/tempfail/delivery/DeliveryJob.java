@@ -1,5 +1,6 @@
 package dev.tempfail.delivery;
 
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.DestinationState;
 import dev.tempfail.queue.Destinations;
@@ -44,6 +45,8 @@ final class DeliveryJob implements Runnable {
     private final Runnable done;
     /** Set once the message starts going out: from then on the job never puts its recipients back untried. */
     private boolean mayHaveSent;
+    /** When this try began (the relay's clock): the end of "waiting in the queue" in the log's delays. */
+    private Instant started;
 
     /** {@code done} runs exactly once, when the job is over (sent, put back, or failed), wherever that is. */
     DeliveryJob(DeliveryContext ctx, List<Leased> recipients, Runnable done) {
@@ -56,6 +59,7 @@ final class DeliveryJob implements Runnable {
     @Override
     public void run() {
         boolean handedOn = false;
+        started = ctx.clock().instant();
         try {
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
@@ -120,6 +124,7 @@ final class DeliveryJob implements Runnable {
                 "8BITMIME".equals(message.bodyType()), message.size());
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
+        Instant connecting = ctx.clock().instant();
         DeliveryResult result = ctx.client().deliver(envelope, message::open, targets);
         Instant now = ctx.clock().instant();
 
@@ -150,17 +155,18 @@ final class DeliveryJob implements Runnable {
         List<Destinations.Change> throttles = Objects.equals(before, after)
                 ? List.of() : List.of(new Destinations.Change(destination, after));
         String relay = used == null ? "none" : used.toString();
+        for (HostFailure f : result.failedConnections()) {
+            ctx.mailLog().hostFailed(recipients.get(0).queueId(), f.target().toString(), f.stage().label(),
+                    f.reply().toString());
+        }
         try {
-            record(decisions, throttles, relay, result.capabilities().dsn(), () -> message);
+            record(decisions, throttles, relay, connecting, result.capabilities().dsn(), () -> message);
         } catch (SQLException e) {
             if (e instanceof LeaseLostException || throttles.isEmpty()) throw e;
             // the next hop has spoken: its answer must be stored, throttle or not, or the mail would go out again
             log.error("{}: could not store the throttle change for {} with the try ({}); storing the try without it",
                     recipients.get(0).queueId(), destination, e.toString());
-            record(decisions, List.of(), relay, result.capabilities().dsn(), () -> message);
-        }
-        for (HostFailure f : result.failedConnections()) {
-            log.info("{}: host {} gave up at {}: {}", recipients.get(0).queueId(), f.target(), f.stage().label(), f.reply());
+            record(decisions, List.of(), relay, connecting, result.capabilities().dsn(), () -> message);
         }
     }
 
@@ -180,20 +186,41 @@ final class DeliveryJob implements Runnable {
         Instant now = ctx.clock().instant();
         List<Decider.Decision> decisions = new ArrayList<>();
         for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, false, now));
-        record(decisions, List.of(), "none", false, () -> ctx.queue().content(recipients.get(0).messageId()));
+        record(decisions, List.of(), "none", now, false, () -> ctx.queue().content(recipients.get(0).messageId()));
     }
 
     /**
      * Stores the tries, and in the same transaction the delivery status notifications and the
-     * throttle changes they call for.
+     * throttle changes they call for; then logs each try, the reports, and every message that
+     * left the queue with it.
+     *
+     * @param connecting when the SMTP conversation began (the end of the route and slot wait)
      */
     private void record(List<Decider.Decision> decisions, List<Destinations.Change> throttles, String relay,
-                        boolean nextHopOffersDsn, Notices.Message message) throws Exception {
+                        Instant connecting, boolean nextHopOffersDsn, Notices.Message message) throws Exception {
         List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
-        ctx.queue().record(recipients, attempts, ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message),
+        List<Notices.Report> reports = ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message);
+        List<Long> removed = ctx.queue().record(recipients, attempts, reports.stream().map(Notices.Report::message).toList(),
                 throttles);
         throttles.forEach(ctx.destinations()::remember);
-        for (int i = 0; i < recipients.size(); i++) DeliveryLog.attempt(recipients.get(i), decisions.get(i), relay);
+        for (int i = 0; i < recipients.size(); i++) log(recipients.get(i), attempts.get(i), relay, connecting);
+        for (Notices.Report report : reports) report.log(ctx.mailLog());
+        recipients.stream().filter(r -> removed.contains(r.messageId())).map(Leased::queueId).distinct()
+                .forEach(ctx.mailLog()::removed);
+    }
+
+    private void log(Leased r, Attempt a, String relay, Instant connecting) {
+        Instant start = started.isBefore(r.receivedAt()) ? r.receivedAt() : started;
+        MailLog.Delays delays = new MailLog.Delays(Duration.between(r.receivedAt(), start),
+                Duration.between(start, connecting), Duration.between(connecting, a.at()));
+        MailLog.Try t = new MailLog.Try(r.queueId(), r.address(), relay, r.receivedAt(), delays, r.attempts() + 1,
+                a.status(), a.code(), a.text(), a.category());
+        switch (a.state()) {
+            case DELIVERED -> ctx.mailLog().sent(t);
+            case FAILED -> ctx.mailLog().bounced(t);
+            case EXPIRED -> ctx.mailLog().expired(t);
+            default -> ctx.mailLog().deferred(t, a.nextAttempt(), a.at());
+        }
     }
 
     private void putBack(Instant at, String why) throws Exception {

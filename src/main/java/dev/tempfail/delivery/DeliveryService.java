@@ -1,6 +1,7 @@
 package dev.tempfail.delivery;
 
 import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.DeliveryQueue;
 import dev.tempfail.queue.Destinations;
@@ -67,7 +68,8 @@ public final class DeliveryService implements AutoCloseable {
     public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321(),
             Clock.systemUTC());
 
-    public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing) throws SQLException {
+    public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing, MailLog mailLog)
+            throws SQLException {
         DeliveryQueue queue = new DeliveryQueue(db, wakeup, config.queue().nodeId());
         int freed = queue.recoverLeases(timing.wallClock().instant(), clock.instant());
         if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run of node {} or expired", freed,
@@ -84,8 +86,8 @@ public final class DeliveryService implements AutoCloseable {
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
-                        db.bodies()),
-                new Lanes(workers), clock);
+                        db.bodies(), mailLog),
+                new Lanes(workers), clock, mailLog);
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
         scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,

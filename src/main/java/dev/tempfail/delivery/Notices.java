@@ -5,6 +5,7 @@ import dev.tempfail.dsn.DsnBuilder;
 import dev.tempfail.dsn.DsnKind;
 import dev.tempfail.dsn.DsnRecipient;
 import dev.tempfail.dsn.DsnRequest;
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.message.HeaderSection;
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.BodyStore;
@@ -49,14 +50,16 @@ final class Notices {
     private final Duration lifetime;
     private final Clock clock;
     private final BodyStore bodies;
+    private final MailLog mailLog;
 
     /** {@code bodies}: where the reports' own bodies are written (they are messages like any other). */
-    Notices(String hostname, DsnConfig config, Duration lifetime, Clock clock, BodyStore bodies) {
+    Notices(String hostname, DsnConfig config, Duration lifetime, Clock clock, BodyStore bodies, MailLog mailLog) {
         this.hostname = hostname;
         this.config = config;
         this.lifetime = lifetime;
         this.clock = clock;
         this.bodies = bodies;
+        this.mailLog = mailLog;
     }
 
     /** Loads the message only if a report needs it. */
@@ -64,8 +67,15 @@ final class Notices {
         MessageForDelivery load() throws Exception;
     }
 
-    List<NewMessage> reportsFor(List<Leased> recipients, List<Attempt> attempts, boolean nextHopOffersDsn,
-                                Message message) throws Exception {
+    /** A report ready to queue, with what the mail log says about it once it is committed. */
+    record Report(NewMessage message, long size, String about, String kind, int recipients) {
+        void log(MailLog mailLog) {
+            mailLog.notified(about, kind, message.recipients().get(0).address(), recipients, message.queueId(), size);
+        }
+    }
+
+    List<Report> reportsFor(List<Leased> recipients, List<Attempt> attempts, boolean nextHopOffersDsn,
+                            Message message) throws Exception {
         Map<DsnKind, List<DsnRecipient>> byKind = new EnumMap<>(DsnKind.class);
         for (int i = 0; i < recipients.size(); i++) {
             Leased r = recipients.get(i);
@@ -80,23 +90,22 @@ final class Notices {
         MessageForDelivery m = message.load();
         byte[] original = quoted(m);
         Instant arrival = recipients.get(0).receivedAt();
-        List<NewMessage> reports = new ArrayList<>();
+        List<Report> reports = new ArrayList<>();
         for (Map.Entry<DsnKind, List<DsnRecipient>> e : byKind.entrySet()) {
             String to = m.sender();
             if (to.isEmpty()) {
-                log.warn("{}: double bounce: a {} report about a message from <> is not sent{}", m.queueId(),
-                        e.getKey().name().toLowerCase(), config.doubleBounceTo().map(p -> "; it goes to " + p).orElse(""));
-                if (e.getKey() != DsnKind.FAILED || config.doubleBounceTo().isEmpty()) continue;
+                boolean copied = e.getKey() == DsnKind.FAILED && config.doubleBounceTo().isPresent();
+                mailLog.doubleBounce(m.queueId(), e.getKey().action(), copied ? config.doubleBounceTo().get() : null);
+                if (!copied) continue;
                 to = config.doubleBounceTo().get();
             }
             Instant now = clock.instant();
             byte[] report = DsnBuilder.build(new DsnRequest(e.getKey(), hostname, m.queueId(), to, m.envid(),
                     m.ret(), arrival, original, original.length == 0 ? 0 : m.size(), e.getValue(), config.maxReturnSize(), now));
             String queueId = QueueIds.next(clock);
-            reports.add(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")),
-                    bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), false, null, hostname, true));
-            log.info("{}: sender {} notification: {} ({} recipient(s)), queued as {}", m.queueId(),
-                    e.getKey().name().toLowerCase(), "<" + to + ">", e.getValue().size(), queueId);
+            reports.add(new Report(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")),
+                    bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), false, null, hostname, true),
+                    report.length, m.queueId(), e.getKey().action(), e.getValue().size()));
         }
         return reports;
     }

@@ -1,11 +1,11 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.maillog.Client;
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.BodyStore;
 import dev.tempfail.queue.NewMessage;
 import dev.tempfail.queue.QueueIds;
 import dev.tempfail.queue.QueueStore;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -19,27 +19,27 @@ import java.time.Instant;
  * is committed, then the log line; only then may the caller say 250.
  */
 final class Acceptor {
-    private static final Logger log = LoggerFactory.getLogger("intake");
-
     private final QueueStore queue;
     private final Clock clock;
     private final String hostname;
+    private final MailLog mailLog;
 
-    Acceptor(QueueStore queue, Clock clock, String hostname) {
+    Acceptor(QueueStore queue, Clock clock, String hostname, MailLog mailLog) {
+        this.mailLog = mailLog;
         this.queue = queue;
         this.clock = clock;
         this.hostname = hostname;
     }
 
     /** Starts the body of a new message; close the result in every case (that discards what was not accepted). */
-    Incoming begin(Envelope envelope, String helo, String clientIp, boolean esmtp) throws IOException {
+    Incoming begin(Envelope envelope, String helo, Client client, boolean esmtp) throws IOException {
         Instant now = clock.instant();
         String queueId = QueueIds.next(clock);
         var recipients = envelope.recipients();
         String single = recipients.size() == 1 ? recipients.get(0).address() : null;
         BodyStore.Draft draft = queue.bodies().create(queueId);
-        return new Incoming(envelope, queueId, now, helo, clientIp, draft,
-                TraceHeaders.writer(draft, new TraceHeaders.Trace(helo, clientIp, esmtp, hostname, queueId, single, now)));
+        return new Incoming(envelope, queueId, now, helo, client, draft,
+                TraceHeaders.writer(draft, new TraceHeaders.Trace(helo, client.ip(), esmtp, hostname, queueId, single, now)));
     }
 
     /** Seals the body and commits the message; returns its queue id. On failure nothing of it stays. */
@@ -49,13 +49,13 @@ final class Acceptor {
         Envelope envelope = in.envelope;
         try {
             queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
-                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.clientIp, in.helo, false));
+                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.client.ip(), in.helo, false));
         } catch (SQLException | RuntimeException e) {
             queue.bodies().delete(body.key());
             throw e;
         }
-        log.info("{}: from=<{}>, size={}, nrcpt={}, client={}[{}]", in.queueId, envelope.sender(), body.size(),
-                envelope.recipients().size(), in.helo == null ? "unknown" : in.helo, in.clientIp);
+        mailLog.received(in.queueId, in.client, in.content.messageId(), envelope.sender(), body.size(),
+                envelope.recipients().size());
         return in.queueId;
     }
 
@@ -65,17 +65,17 @@ final class Acceptor {
         private final String queueId;
         private final Instant at;
         private final String helo;
-        private final String clientIp;
+        private final Client client;
         private final BodyStore.Draft draft;
         private final TraceHeaders.Writer content;
 
-        private Incoming(Envelope envelope, String queueId, Instant at, String helo, String clientIp,
+        private Incoming(Envelope envelope, String queueId, Instant at, String helo, Client client,
                          BodyStore.Draft draft, TraceHeaders.Writer content) {
             this.envelope = envelope;
             this.queueId = queueId;
             this.at = at;
             this.helo = helo;
-            this.clientIp = clientIp;
+            this.client = client;
             this.draft = draft;
             this.content = content;
         }

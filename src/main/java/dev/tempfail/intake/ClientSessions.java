@@ -1,35 +1,53 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.maillog.Client;
 import org.subethamail.smtp.server.Session;
 import org.subethamail.smtp.server.SessionHandler;
 
+import java.net.InetAddress;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * What we remember about each connected client beyond SubEtha's {@link Session}: whether it
- * greeted with EHLO (for the Received header's "with ESMTP"). Entries live exactly as long
- * as the session.
+ * What we remember about each connected client beyond SubEtha's {@link Session}: its name for
+ * the log ({@code name[ip]}, from the reverse lookup Postfix's smtpd also makes once per
+ * connection) and whether it greeted with EHLO (for the Received header's "with ESMTP").
+ * Entries live exactly as long as the session.
  */
 final class ClientSessions implements SessionHandler {
-    private final Map<Session, Boolean> esmtp = new ConcurrentHashMap<>();
+    private record State(Client client, boolean esmtp) {}
+
+    private final Map<Session, State> sessions = new ConcurrentHashMap<>();
 
     @Override
     public SessionAcceptance accept(Session session) {
-        esmtp.put(session, false);
+        sessions.put(session, new State(lookUp(session.getRemoteAddress().getAddress()), false));
         return SessionAcceptance.success();
     }
 
     @Override
     public void onSessionEnd(Session session) {
-        esmtp.remove(session);
+        sessions.remove(session);
     }
 
     void greetedWithEhlo(Session session, boolean ehlo) {
-        esmtp.put(session, ehlo);
+        sessions.computeIfPresent(session, (s, state) -> new State(state.client(), ehlo));
     }
 
     boolean isEsmtp(Session session) {
-        return esmtp.getOrDefault(session, false);
+        State state = sessions.get(session);
+        return state != null && state.esmtp();
+    }
+
+    Client client(Session session) {
+        State state = sessions.get(session);
+        return state != null ? state.client() : new Client(null, session.getRemoteAddress().getAddress().getHostAddress());
+    }
+
+    /** The verified-looking name of the address, or {@code unknown} (the address itself comes back when there is none). */
+    private static Client lookUp(InetAddress address) {
+        String ip = address.getHostAddress();
+        String name = address.getCanonicalHostName();
+        return new Client(name.equals(ip) ? null : name, ip);
     }
 }

@@ -1,7 +1,8 @@
 package dev.tempfail.intake;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import dev.tempfail.maillog.Client;
+import dev.tempfail.maillog.MailLog;
+import dev.tempfail.maillog.Refusal;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
@@ -16,17 +17,17 @@ import java.sql.SQLException;
  * final dot answered {@code 451 4.3.0}.
  */
 final class DataCommand extends BaseCommand {
-    private static final Logger log = LoggerFactory.getLogger("intake");
-
     private final long maxMessageSize;
     private final Acceptor acceptor;
     private final ClientSessions sessions;
+    private final MailLog mailLog;
 
-    DataCommand(long maxMessageSize, Acceptor acceptor, ClientSessions sessions) {
+    DataCommand(long maxMessageSize, Acceptor acceptor, ClientSessions sessions, MailLog mailLog) {
         super("DATA", "Following text is collected as the message. End data with <CR><LF>.<CR><LF>");
         this.maxMessageSize = maxMessageSize;
         this.acceptor = acceptor;
         this.sessions = sessions;
+        this.mailLog = mailLog;
     }
 
     @Override
@@ -44,7 +45,7 @@ final class DataCommand extends BaseCommand {
             return;
         }
         Envelope envelope = (Envelope) sess.getMessageHandler();
-        String client = sess.getRemoteAddress().getAddress().getHostAddress();
+        Client client = sessions.client(sess);
         String helo = sess.getHelo().orElse(null);
         Acceptor.Incoming incoming;
         try {
@@ -59,11 +60,11 @@ final class DataCommand extends BaseCommand {
         try (incoming) { // closed (a refused body discarded) before the reply, so the client never sees it linger
             DataReader.Result data = DataReader.read(sess.getRawInput(), maxMessageSize, incoming.content());
             if (data.tooLarge()) {
-                log.info("reject: DATA from [{}]: {} bytes over the limit of {}", client, data.size(), maxMessageSize);
-                reply = "552 5.3.4 Error: message file too big (limit " + maxMessageSize + " bytes)";
+                reply = rejected(sess, Refusal.MESSAGE_TOO_LARGE, client, envelope, helo,
+                        "552 5.3.4 Error: message file too big (limit " + maxMessageSize + " bytes)");
             } else if (data.bareLineEnding()) {
-                log.info("reject: DATA from [{}]: bare <CR> or <LF> in message data", client);
-                reply = "550 5.5.2 Error: bare <CR> or <LF> in message data; lines must end with <CR><LF>";
+                reply = rejected(sess, Refusal.BARE_LINE_ENDING, client, envelope, helo,
+                        "550 5.5.2 Error: bare <CR> or <LF> in message data; lines must end with <CR><LF>");
             } else if (data.writeError() != null) {
                 reply = writeError(client, data.writeError());
             } else {
@@ -76,7 +77,7 @@ final class DataCommand extends BaseCommand {
     }
 
     /** The reply to the final dot of a good message: 250 once it is committed, else 451. */
-    private String store(Acceptor.Incoming incoming, String client) {
+    private String store(Acceptor.Incoming incoming, Client client) {
         try {
             return "250 2.0.0 Ok: queued as " + acceptor.accept(incoming);
         } catch (IOException | SQLException e) {
@@ -84,8 +85,15 @@ final class DataCommand extends BaseCommand {
         }
     }
 
-    private static String writeError(String client, Exception e) {
-        log.error("cannot store message from [{}]: {}", client, e.toString());
-        return "451 4.3.0 Error: queue write error, try again later";
+    private String writeError(Client client, Exception e) {
+        String reply = "451 4.3.0 Error: queue write error, try again later";
+        mailLog.refused(Refusal.QUEUE_ERROR, client, reply + " (" + e + ")");
+        return reply;
+    }
+
+    /** A refused message, logged as Postfix's {@code NOQUEUE: reject: DATA from …}; returns the reply. */
+    private String rejected(Session sess, Refusal reason, Client client, Envelope envelope, String helo, String reply) {
+        mailLog.rejected(reason, "DATA", client, reply, envelope.sender(), null, sessions.isEsmtp(sess), helo);
+        return reply;
     }
 }

@@ -1,6 +1,8 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.config.SmtpConfig;
+import dev.tempfail.maillog.MailLog;
+import dev.tempfail.maillog.Refusal;
 import dev.tempfail.queue.NewMessage.NewRecipient;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
@@ -12,11 +14,15 @@ import java.util.Map;
 final class RcptCommand extends BaseCommand {
     private final SmtpConfig config;
     private final boolean dsn;
+    private final ClientSessions sessions;
+    private final MailLog mailLog;
 
-    RcptCommand(SmtpConfig config, boolean dsn) {
+    RcptCommand(SmtpConfig config, boolean dsn, ClientSessions sessions, MailLog mailLog) {
         super("RCPT", "Specifies a recipient.", "TO:<recipient> [NOTIFY=NEVER|SUCCESS,DELAY,FAILURE] [ORCPT=rfc822;xtext]");
         this.config = config;
         this.dsn = dsn;
+        this.sessions = sessions;
+        this.mailLog = mailLog;
     }
 
     @Override
@@ -39,11 +45,11 @@ final class RcptCommand extends BaseCommand {
             return;
         }
         if (sess.getRecipientCount() >= config.maxRecipients()) {
-            sess.sendResponse("452 4.5.3 Error: too many recipients");
+            reject(sess, Refusal.TOO_MANY_RECIPIENTS, address, "452 4.5.3 Error: too many recipients");
             return;
         }
         if (!config.mayRelay(sess.getRemoteAddress().getAddress())) {
-            sess.sendResponse("554 5.7.1 <" + address + ">: Relay access denied");
+            reject(sess, Refusal.RELAY_DENIED, address, "554 5.7.1 <" + address + ">: Relay access denied");
             return;
         }
         String notify = null;
@@ -64,5 +70,12 @@ final class RcptCommand extends BaseCommand {
         sess.addRecipient(address);
         ((Envelope) sess.getMessageHandler()).addRecipient(new NewRecipient(address, orcpt, notify));
         sess.sendResponse("250 2.1.5 Ok");
+    }
+
+    /** A policy refusal, logged as Postfix's {@code NOQUEUE: reject: RCPT from …} (syntax errors are not). */
+    private void reject(Session sess, Refusal reason, String address, String reply) throws IOException {
+        mailLog.rejected(reason, "RCPT", sessions.client(sess), reply, ((Envelope) sess.getMessageHandler()).sender(),
+                address, sessions.isEsmtp(sess), sess.getHelo().orElse(null));
+        sess.sendResponse(reply);
     }
 }

@@ -1,6 +1,7 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.config.SmtpConfig;
+import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.QueueStore;
 import org.subethamail.smtp.internal.server.CommandHandler;
 import org.subethamail.smtp.server.SMTPServer;
@@ -17,9 +18,9 @@ import java.util.List;
 public final class SmtpListener implements AutoCloseable {
     private final SMTPServer server;
 
-    public SmtpListener(SmtpConfig config, QueueStore queue, Clock clock, boolean dsn) {
+    public SmtpListener(SmtpConfig config, QueueStore queue, Clock clock, boolean dsn, MailLog mailLog) {
         ClientSessions sessions = new ClientSessions();
-        Acceptor acceptor = new Acceptor(queue, clock, config.hostname());
+        Acceptor acceptor = new Acceptor(queue, clock, config.hostname(), mailLog);
         this.server = SMTPServer.port(config.listen().port())
                 .bindAddress(bindAddress(config.listen().host()))
                 .hostName(config.hostname())
@@ -38,8 +39,8 @@ public final class SmtpListener implements AutoCloseable {
                 EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), dsn, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
                 new MailCommand(config.maxMessageSize(), dsn),
-                new RcptCommand(config, dsn),
-                new DataCommand(config.maxMessageSize(), acceptor, sessions),
+                new RcptCommand(config, dsn, sessions, mailLog),
+                new DataCommand(config.maxMessageSize(), acceptor, sessions, mailLog),
                 SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(),
                 SimpleCommand.vrfy(), SimpleCommand.help(),
                 SimpleCommand.notImplemented("EXPN"), SimpleCommand.notImplemented("AUTH"),
@@ -58,6 +59,11 @@ public final class SmtpListener implements AutoCloseable {
 
     public void start() {
         server.start();
+    }
+
+    /** Whether the listener is accepting connections (for {@code /healthz}). */
+    public boolean isRunning() {
+        return server.isRunning();
     }
 
     /** The port actually bound (useful when the configured port is 0). */

@@ -81,6 +81,7 @@ final class TraceHeaders {
         private byte[] held = new byte[4096];
         private int length;
         private boolean passing;
+        private String messageId;
 
         private Writer(OutputStream out, Trace trace) {
             this.out = out;
@@ -123,9 +124,15 @@ final class TraceHeaders {
         }
 
         private void release(byte[] start) throws IOException {
+            messageId = HeaderSection.value(start, "Message-ID");
             out.write(start);
             held = null;
             passing = true;
+        }
+
+        /** The message's Message-ID as written (the client's, or the one added), once the header section is out. */
+        String messageId() {
+            return messageId;
         }
 
         /** After the last byte: a message that ended inside its header section is written now. */

@@ -240,10 +240,11 @@ public final class DeliveryQueue {
      * <p>With the tries, {@code reports} (delivery status notifications about them) are queued
      * in the same transaction: a try and the report about it are stored together or not at all.
      *
+     * @return the ids of the messages that left the queue with this (every recipient final)
      * @throws LeaseLostException if any of the recipients is no longer held by its lease: then nothing is stored
      */
-    public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
-        record(recipients, attempts, reports, List.of());
+    public List<Long> record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
+        return record(recipients, attempts, reports, List.of());
     }
 
     /**
@@ -251,14 +252,16 @@ public final class DeliveryQueue {
      * try calls for (a pause, a connection limit, a lifted limit): the try and what it taught
      * about its destination are stored together. The caller then {@link Destinations#remember}s them.
      */
-    public void record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports,
-                       List<Destinations.Change> throttles) throws SQLException {
+    public List<Long> record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports,
+                             List<Destinations.Change> throttles) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
         List<String> dropped = new ArrayList<>();
+        List<Long> removed = new ArrayList<>();
         try {
             db.write(c -> {
                 dropped.clear();
-                recordIn(c, recipients, attempts, dropped);
+                removed.clear();
+                recordIn(c, recipients, attempts, dropped, removed);
                 for (NewMessage report : reports) QueueStore.insert(c, report);
                 for (Destinations.Change change : throttles) Destinations.write(c, change);
             });
@@ -268,6 +271,7 @@ public final class DeliveryQueue {
         }
         for (String body : dropped) deleteBody(body);
         if (!reports.isEmpty()) wakeup.signal();
+        return removed;
     }
 
     /** After the commit that no longer names it; one left behind (a crash, an error) goes at the next start. */
@@ -279,9 +283,9 @@ public final class DeliveryQueue {
         }
     }
 
-    /** Adds to {@code dropped} the body keys of the messages it drops (all their recipients final). */
-    private void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped)
-            throws SQLException {
+    /** Adds to {@code dropped} the body keys, to {@code removed} the ids, of the messages it drops (all recipients final). */
+    private void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped,
+                          List<Long> removed) throws SQLException {
         List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
         {
             Map<Long, String> bodies = new HashMap<>();
@@ -334,7 +338,9 @@ public final class DeliveryQueue {
                 requireHeld(u.executeBatch(), recipients);
                 a.executeBatch();
                 for (long messageId : messages) {
-                    if (dropIfAllFinal(c, messageId) && bodies.containsKey(messageId)) dropped.add(bodies.get(messageId));
+                    if (!dropIfAllFinal(c, messageId)) continue;
+                    removed.add(messageId);
+                    if (bodies.containsKey(messageId)) dropped.add(bodies.get(messageId));
                 }
             }
         }

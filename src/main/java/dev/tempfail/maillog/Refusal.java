@@ -1,0 +1,14 @@
+package dev.tempfail.maillog;
+
+/** Why intake refused something: the {@code reason} label of {@code tempfail_intake_refusals_total}. */
+public enum Refusal {
+    RELAY_DENIED,
+    TOO_MANY_RECIPIENTS,
+    MESSAGE_TOO_LARGE,
+    BARE_LINE_ENDING,
+    QUEUE_ERROR;
+
+    public String label() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+    }
+}
