@@ -6,10 +6,12 @@ import dev.tempfail.admin.MetricsApi;
 import dev.tempfail.admin.QueueApi;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.events.WebhookSender;
 import dev.tempfail.intake.SmtpListener;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.QueueReader;
+import dev.tempfail.queue.EventStore;
 import dev.tempfail.queue.QueueStats;
 import dev.tempfail.queue.QueueStore;
 import dev.tempfail.queue.Wakeup;
@@ -21,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -36,9 +39,12 @@ public final class Relay implements AutoCloseable {
     private final DeliveryService delivery;
     private final AdminServer admin;
     private final Wakeup wakeup;
+    private final Optional<WebhookSender> webhook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Relay(Database db, Wakeup wakeup, SmtpListener smtp, DeliveryService delivery, AdminServer admin) {
+    private Relay(Database db, Wakeup wakeup, SmtpListener smtp, DeliveryService delivery, AdminServer admin,
+                  Optional<WebhookSender> webhook) {
+        this.webhook = webhook;
         this.db = db;
         this.wakeup = wakeup;
         this.smtp = smtp;
@@ -71,7 +77,11 @@ public final class Relay implements AutoCloseable {
             admin.start();
             log.info("started: smtp {}:{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
-            return new Relay(db, wakeup, smtp, delivery, admin);
+            Optional<WebhookSender> webhook = config.events().enabled()
+                    ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
+                    : Optional.empty();
+            webhook.ifPresent(WebhookSender::start);
+            return new Relay(db, wakeup, smtp, delivery, admin, webhook);
         } catch (IOException | SQLException | RuntimeException e) {
             db.close();
             throw e;
@@ -101,6 +111,7 @@ public final class Relay implements AutoCloseable {
         if (closed.getAndSet(true)) return;
         smtp.close();
         delivery.close();
+        webhook.ifPresent(WebhookSender::close);
         admin.close();
         db.close();
         log.info("stopped");

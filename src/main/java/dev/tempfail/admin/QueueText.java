@@ -41,6 +41,18 @@ final class QueueText {
         if (m.envid() != null) out.println("envid:     " + m.envid());
         if (m.ret() != null) out.println("ret:       " + m.ret());
         for (QueueView.Recipient r : m.recipients()) out.println("recipient: " + line(r));
+        for (QueueView.Event e : m.events()) out.println("event:     " + line(e));
+    }
+
+    /** {@code deferred <r@example.com> at … sent} or {@code … pending, 2 tries, next … (HTTP 500)}. */
+    private static String line(QueueView.Event e) {
+        StringBuilder s = new StringBuilder(e.kind()).append(" <").append(e.recipient()).append("> at ").append(e.at())
+                .append("  ").append(e.state());
+        if (e.state().equals("pending") && e.tries() > 0) {
+            s.append(", ").append(e.tries()).append(" tries, next ").append(e.nextTryAt());
+            if (e.lastError() != null) s.append(" (").append(e.lastError()).append(')');
+        }
+        return s.toString();
     }
 
     private static String sender(String sender) {

@@ -190,8 +190,8 @@ final class DeliveryJob implements Runnable {
     }
 
     /**
-     * Stores the tries, and in the same transaction the delivery status notifications and the
-     * throttle changes they call for; then logs each try, the reports, and every message that
+     * Stores the tries, and in the same transaction the delivery status notifications, the
+     * throttle changes and the webhook events they call for; then logs each try, the reports, and every message that
      * left the queue with it.
      *
      * @param connecting when the SMTP conversation began (the end of the route and slot wait)
@@ -201,7 +201,7 @@ final class DeliveryJob implements Runnable {
         List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
         List<Notices.Report> reports = ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message);
         List<Long> removed = ctx.queue().record(recipients, attempts, reports.stream().map(Notices.Report::message).toList(),
-                throttles);
+                throttles, ctx.events().about(recipients, attempts, relay));
         throttles.forEach(ctx.destinations()::remember);
         for (int i = 0; i < recipients.size(); i++) log(recipients.get(i), attempts.get(i), relay, connecting);
         for (Notices.Report report : reports) report.log(ctx.mailLog());

@@ -1,6 +1,7 @@
 package dev.tempfail.delivery;
 
 import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.events.DeliveryEvents;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.DeliveryQueue;
@@ -87,7 +88,7 @@ public final class DeliveryService implements AutoCloseable {
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies(), mailLog),
-                new Lanes(workers), clock, mailLog);
+                new Lanes(workers), clock, mailLog, new DeliveryEvents(config.events().enabled()));
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
         scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,

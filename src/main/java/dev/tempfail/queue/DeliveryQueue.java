@@ -244,16 +244,17 @@ public final class DeliveryQueue {
      * @throws LeaseLostException if any of the recipients is no longer held by its lease: then nothing is stored
      */
     public List<Long> record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports) throws SQLException {
-        return record(recipients, attempts, reports, List.of());
+        return record(recipients, attempts, reports, List.of(), List.of());
     }
 
     /**
      * As {@link #record(List, List, List)}, and in the same transaction the throttle changes the
      * try calls for (a pause, a connection limit, a lifted limit): the try and what it taught
      * about its destination are stored together. The caller then {@link Destinations#remember}s them.
+     * So are the delivery {@code events} for the webhook about these tries ({@link EventStore}).
      */
     public List<Long> record(List<Leased> recipients, List<Attempt> attempts, List<NewMessage> reports,
-                             List<Destinations.Change> throttles) throws SQLException {
+                             List<Destinations.Change> throttles, List<NewEvent> events) throws SQLException {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
         List<String> dropped = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
@@ -264,6 +265,7 @@ public final class DeliveryQueue {
                 recordIn(c, recipients, attempts, dropped, removed);
                 for (NewMessage report : reports) QueueStore.insert(c, report);
                 for (Destinations.Change change : throttles) Destinations.write(c, change);
+                EventStore.insert(c, events);
             });
         } catch (SQLException e) {
             for (NewMessage report : reports) deleteBody(report.body().key());

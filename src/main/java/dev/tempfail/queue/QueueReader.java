@@ -107,7 +107,8 @@ public final class QueueReader {
                 String helo = m.getString(9);
                 String client = (helo == null ? "unknown" : helo) + "[" + m.getString(8) + "]";
                 return Optional.of(new QueueView.Message(m.getString(2), m.getString(3), m.getLong(4), iso(m.getLong(5)),
-                        m.getString(6), m.getString(7), client, m.getBoolean(10), List.copyOf(list)));
+                        m.getString(6), m.getString(7), client, m.getBoolean(10), List.copyOf(list),
+                        EventStore.forMessage(c, queueId)));
             }
         }
     }

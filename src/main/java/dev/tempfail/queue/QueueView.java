@@ -18,7 +18,15 @@ public final class QueueView {
                             @JsonProperty("notify") String notifyOn, String finalAt) {}
 
     public record Message(String queueId, String sender, long size, String receivedAt, String envid, String ret,
-                          String client, boolean isDsn, List<Recipient> recipients) {}
+                          String client, boolean isDsn, List<Recipient> recipients, List<Event> events) {}
+
+    /**
+     * A delivery event for the webhook ({@code events.webhook}) about one recipient.
+     *
+     * @param state pending (not yet taken by the receiver) or sent
+     */
+    public record Event(String kind, String recipient, String at, String state, int tries, String sentAt,
+                        String nextTryAt, String lastError) {}
 
     /** One line of {@code queue list}: a message and how its recipients stand. */
     public record Summary(String queueId, String sender, long size, String receivedAt, List<Recipient> recipients) {}
