@@ -7,7 +7,7 @@ import dev.tempfail.admin.QueueApi;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.events.WebhookSender;
-import dev.tempfail.intake.SmtpListener;
+import dev.tempfail.intake.Intake;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.QueueReader;
@@ -35,14 +35,14 @@ public final class Relay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("tempfail");
 
     private final Database db;
-    private final SmtpListener smtp;
+    private final Intake smtp;
     private final DeliveryService delivery;
     private final AdminServer admin;
     private final Wakeup wakeup;
     private final Optional<WebhookSender> webhook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Relay(Database db, Wakeup wakeup, SmtpListener smtp, DeliveryService delivery, AdminServer admin,
+    private Relay(Database db, Wakeup wakeup, Intake smtp, DeliveryService delivery, AdminServer admin,
                   Optional<WebhookSender> webhook) {
         this.webhook = webhook;
         this.db = db;
@@ -66,7 +66,7 @@ public final class Relay implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MailLog mailLog = new MailLog(metrics);
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing, mailLog);
-            SmtpListener smtp = new SmtpListener(config.smtp(), new QueueStore(db, wakeup), clock, true, mailLog);
+            Intake smtp = Intake.open(config, new QueueStore(db, wakeup), clock, true, mailLog);
             AdminServer admin = new AdminServer(config.admin());
             new QueueApi(new QueueReader(db)).register(admin);
             QueueStats stats = new QueueStats(db);
@@ -75,7 +75,8 @@ public final class Relay implements AutoCloseable {
             delivery.start();
             smtp.start();
             admin.start();
-            log.info("started: smtp {}:{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
+            log.info("started: smtp {}:{}{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
+                    smtp.tlsPort().isPresent() ? ", smtps " + config.smtp().tlsListen().get().host() + ":" + smtp.tlsPort().getAsInt() : "",
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
             Optional<WebhookSender> webhook = config.events().enabled()
                     ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
@@ -90,6 +91,11 @@ public final class Relay implements AutoCloseable {
 
     public int smtpPort() {
         return smtp.port();
+    }
+
+    /** The implicit-TLS listener's port ({@code smtp.tls_listen}); fails if none is configured. */
+    public int smtpsPort() {
+        return smtp.tlsPort().orElseThrow();
     }
 
     public int adminPort() {

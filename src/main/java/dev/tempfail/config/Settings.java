@@ -122,6 +122,10 @@ public final class Settings {
         return Path.of(text(key));
     }
 
+    public Optional<Path> optionalPath(String key) {
+        return isNull(key) ? Optional.empty() : Optional.of(path(key));
+    }
+
     /** A list, written as a YAML sequence or (from the environment) as a comma-separated string. */
     public <T> List<T> list(String key, Function<String, T> parser) {
         JsonNode n = node(key);

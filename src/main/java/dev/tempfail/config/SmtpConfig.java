@@ -1,12 +1,21 @@
 package dev.tempfail.config;
 
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
-/** The inbound SMTP listener: where it listens, whom it relays for, and its limits. */
+/**
+ * The inbound SMTP listener: where it listens, whom it relays for, its limits and its TLS.
+ *
+ * @param tlsCert   the PEM certificate chain for STARTTLS; empty = a self-signed pair in the queue directory
+ * @param tlsKey    its private key (set exactly when {@code tlsCert} is)
+ * @param tlsListen a second listener that speaks TLS from the first byte (port 465 style), if any
+ */
 public record SmtpConfig(HostPort listen, String hostname, List<Cidr> networks, long maxMessageSize,
-                         int maxRecipients, int maxConnections, Duration timeout) {
+                         int maxRecipients, int maxConnections, Duration timeout,
+                         Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<HostPort> tlsListen) {
 
     static SmtpConfig from(Settings s) {
         String hostname = s.text("smtp.hostname");
@@ -17,6 +26,11 @@ public record SmtpConfig(HostPort listen, String hostname, List<Cidr> networks, 
         }
         Duration timeout = s.duration("smtp.timeout");
         if (timeout.toSeconds() < 1) throw s.error("smtp.timeout", "must be at least 1s");
+        Optional<Path> cert = s.optionalPath("smtp.tls.cert");
+        Optional<Path> key = s.optionalPath("smtp.tls.key");
+        if (cert.isPresent() != key.isPresent()) {
+            throw s.error(cert.isPresent() ? "smtp.tls.key" : "smtp.tls.cert", "smtp.tls.cert and smtp.tls.key go together");
+        }
         return new SmtpConfig(
                 s.hostPort("smtp.listen", -1),
                 hostname,
@@ -24,7 +38,9 @@ public record SmtpConfig(HostPort listen, String hostname, List<Cidr> networks, 
                 maxSize,
                 s.integer("smtp.max_recipients", 1, 100_000),
                 s.integer("smtp.max_connections", 1, 100_000),
-                timeout);
+                timeout,
+                cert, key,
+                s.optionalHostPort("smtp.tls_listen", 465));
     }
 
     public boolean mayRelay(InetAddress client) {

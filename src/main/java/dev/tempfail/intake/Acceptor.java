@@ -23,23 +23,25 @@ final class Acceptor {
     private final Clock clock;
     private final String hostname;
     private final MailLog mailLog;
+    private final boolean showUser;
 
-    Acceptor(QueueStore queue, Clock clock, String hostname, MailLog mailLog) {
+    Acceptor(QueueStore queue, Clock clock, String hostname, boolean showUser, MailLog mailLog) {
         this.mailLog = mailLog;
+        this.showUser = showUser;
         this.queue = queue;
         this.clock = clock;
         this.hostname = hostname;
     }
 
     /** Starts the body of a new message; close the result in every case (that discards what was not accepted). */
-    Incoming begin(Envelope envelope, String helo, Client client, boolean esmtp) throws IOException {
+    Incoming begin(Envelope envelope, Origin origin) throws IOException {
         Instant now = clock.instant();
         String queueId = QueueIds.next(clock);
         var recipients = envelope.recipients();
         String single = recipients.size() == 1 ? recipients.get(0).address() : null;
         BodyStore.Draft draft = queue.bodies().create(queueId);
-        return new Incoming(envelope, queueId, now, helo, client, draft,
-                TraceHeaders.writer(draft, new TraceHeaders.Trace(helo, client.ip(), esmtp, hostname, queueId, single, now)));
+        return new Incoming(envelope, queueId, now, origin, draft,
+                TraceHeaders.writer(draft, new TraceHeaders.Trace(origin, showUser, hostname, queueId, single, now)));
     }
 
     /** Seals the body and commits the message; returns its queue id. On failure nothing of it stays. */
@@ -49,12 +51,12 @@ final class Acceptor {
         Envelope envelope = in.envelope;
         try {
             queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
-                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.client.ip(), in.helo, false));
+                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.origin.client().ip(), in.origin.helo(), false));
         } catch (SQLException | RuntimeException e) {
             queue.bodies().delete(body.key());
             throw e;
         }
-        mailLog.received(in.queueId, in.client, in.content.messageId(), envelope.sender(), body.size(),
+        mailLog.received(in.queueId, in.origin.client(), in.origin.user(), in.content.messageId(), envelope.sender(), body.size(),
                 envelope.recipients().size());
         return in.queueId;
     }
@@ -64,18 +66,16 @@ final class Acceptor {
         private final Envelope envelope;
         private final String queueId;
         private final Instant at;
-        private final String helo;
-        private final Client client;
+        private final Origin origin;
         private final BodyStore.Draft draft;
         private final TraceHeaders.Writer content;
 
-        private Incoming(Envelope envelope, String queueId, Instant at, String helo, Client client,
+        private Incoming(Envelope envelope, String queueId, Instant at, Origin origin,
                          BodyStore.Draft draft, TraceHeaders.Writer content) {
             this.envelope = envelope;
             this.queueId = queueId;
             this.at = at;
-            this.helo = helo;
-            this.client = client;
+            this.origin = origin;
             this.draft = draft;
             this.content = content;
         }

@@ -49,7 +49,7 @@ final class DataCommand extends BaseCommand {
         String helo = sess.getHelo().orElse(null);
         Acceptor.Incoming incoming;
         try {
-            incoming = acceptor.begin(envelope, helo, client, sessions.isEsmtp(sess));
+            incoming = acceptor.begin(envelope, Origin.of(sess, sessions));
         } catch (IOException e) {
             sess.sendResponse(writeError(client, e));
             sess.resetMailTransaction();

@@ -7,29 +7,34 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
-/** EHLO and HELO: both reset the transaction; EHLO lists the extensions we implement. */
+/**
+ * EHLO and HELO: both reset the transaction; EHLO lists the extensions we implement.
+ * STARTTLS is offered until TLS is on; AUTH only once it is (never a password in clear text).
+ */
 final class EhloCommand extends BaseCommand {
     private final String hostname;
     private final List<String> extensions;
     private final ClientSessions sessions;
     private final boolean extended;
+    private final boolean auth;
 
-    private EhloCommand(String verb, String hostname, List<String> extensions, ClientSessions sessions) {
+    private EhloCommand(String verb, String hostname, List<String> extensions, ClientSessions sessions, boolean auth) {
         super(verb, "Introduce yourself.", "<hostname>");
         this.hostname = hostname;
         this.extensions = extensions;
         this.sessions = sessions;
         this.extended = verb.equals("EHLO");
+        this.auth = auth;
     }
 
-    static EhloCommand ehlo(String hostname, long maxMessageSize, boolean dsn, ClientSessions sessions) {
+    static EhloCommand ehlo(String hostname, long maxMessageSize, boolean dsn, boolean auth, ClientSessions sessions) {
         List<String> ext = new ArrayList<>(List.of("PIPELINING", "SIZE " + maxMessageSize, "8BITMIME", "ENHANCEDSTATUSCODES"));
         if (dsn) ext.add("DSN");
-        return new EhloCommand("EHLO", hostname, List.copyOf(ext), sessions);
+        return new EhloCommand("EHLO", hostname, List.copyOf(ext), sessions, auth);
     }
 
     static EhloCommand helo(String hostname, ClientSessions sessions) {
-        return new EhloCommand("HELO", hostname, List.of(), sessions);
+        return new EhloCommand("HELO", hostname, List.of(), sessions, false);
     }
 
     @Override
@@ -42,9 +47,15 @@ final class EhloCommand extends BaseCommand {
         sess.resetMailTransaction();
         sess.setHelo(args[1]);
         sessions.greetedWithEhlo(sess, extended);
-        StringBuilder reply = new StringBuilder("250").append(extensions.isEmpty() ? " " : "-").append(hostname);
-        for (int i = 0; i < extensions.size(); i++) {
-            reply.append("\r\n250").append(i == extensions.size() - 1 ? " " : "-").append(extensions.get(i));
+        List<String> offered = new ArrayList<>(extensions);
+        if (extended) {
+            boolean tls = TlsSocket.of(sess).isPresent();
+            if (!tls) offered.add("STARTTLS");
+            if (tls && auth) offered.add("AUTH PLAIN LOGIN");
+        }
+        StringBuilder reply = new StringBuilder("250").append(offered.isEmpty() ? " " : "-").append(hostname);
+        for (int i = 0; i < offered.size(); i++) {
+            reply.append("\r\n250").append(i == offered.size() - 1 ? " " : "-").append(offered.get(i));
         }
         sess.sendResponse(reply.toString());
     }

@@ -1,28 +1,31 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.config.HostPort;
 import dev.tempfail.config.SmtpConfig;
 import dev.tempfail.maillog.MailLog;
-import dev.tempfail.queue.QueueStore;
+import dev.tempfail.tls.ServerTls;
 import org.subethamail.smtp.internal.server.CommandHandler;
 import org.subethamail.smtp.server.SMTPServer;
 
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.time.Clock;
 import java.util.List;
 
 /**
- * The inbound SMTP listener: SubEtha SMTP's connection handling, with our own command
- * implementations for everything that touches the envelope or the queue.
+ * One inbound SMTP listener: SubEtha SMTP's connection handling, with our own command
+ * implementations for everything that touches the envelope, TLS or the queue.
  */
-public final class SmtpListener implements AutoCloseable {
+final class SmtpListener implements AutoCloseable {
     private final SMTPServer server;
 
-    public SmtpListener(SmtpConfig config, QueueStore queue, Clock clock, boolean dsn, MailLog mailLog) {
-        ClientSessions sessions = new ClientSessions();
-        Acceptor acceptor = new Acceptor(queue, clock, config.hostname(), mailLog);
-        this.server = SMTPServer.port(config.listen().port())
-                .bindAddress(bindAddress(config.listen().host()))
+    /** What every listener of one relay shares. */
+    record Shared(SmtpConfig config, ClientSessions sessions, Acceptor acceptor, ServerTls tls, boolean dsn, MailLog mailLog) {}
+
+    SmtpListener(ListenerKind kind, HostPort listen, Shared shared) {
+        SmtpConfig config = shared.config();
+        ClientSessions sessions = shared.sessions();
+        this.server = SMTPServer.port(listen.port())
+                .bindAddress(bindAddress(listen.host()))
                 .hostName(config.hostname())
                 .softwareName("tempfail")
                 .maxConnections(config.maxConnections())
@@ -31,20 +34,22 @@ public final class SmtpListener implements AutoCloseable {
                 .maxRecipients(config.maxRecipients())
                 .messageHandlerFactory(context -> new Envelope())
                 .sessionHandler(sessions)
-                .serverSocketFactory(StandardReplies::serverSocket)
-                .serverThreadName("smtp-listener")
+                .serverSocketFactory(kind.tlsFromStart ? () -> StandardReplies.tlsServerSocket(shared.tls())
+                        : StandardReplies::serverSocket)
+                .serverThreadName(kind.label + "-listener")
                 .build();
         CommandHandler commands = server.getCommandHandler();
         for (var command : List.of(
-                EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), dsn, sessions),
+                EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), false, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
-                new MailCommand(config.maxMessageSize(), dsn),
-                new RcptCommand(config, dsn, sessions, mailLog),
-                new DataCommand(config.maxMessageSize(), acceptor, sessions, mailLog),
+                new MailCommand(config.maxMessageSize(), shared.dsn()),
+                new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
+                new DataCommand(config.maxMessageSize(), shared.acceptor(), sessions, shared.mailLog()),
+                new StartTlsCommand(shared.tls(), sessions),
                 SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(),
                 SimpleCommand.vrfy(), SimpleCommand.help(),
                 SimpleCommand.notImplemented("EXPN"), SimpleCommand.notImplemented("AUTH"),
-                SimpleCommand.notImplemented("STARTTLS"), SimpleCommand.notImplemented("BDAT"))) {
+                SimpleCommand.notImplemented("BDAT"))) {
             commands.addCommand(command);
         }
     }
@@ -57,17 +62,16 @@ public final class SmtpListener implements AutoCloseable {
         }
     }
 
-    public void start() {
+    void start() {
         server.start();
     }
 
-    /** Whether the listener is accepting connections (for {@code /healthz}). */
-    public boolean isRunning() {
+    boolean isRunning() {
         return server.isRunning();
     }
 
     /** The port actually bound (useful when the configured port is 0). */
-    public int port() {
+    int port() {
         return server.getPortAllocated();
     }
 

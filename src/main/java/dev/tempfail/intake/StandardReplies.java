@@ -1,5 +1,7 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.tls.ServerTls;
+
 import java.io.ByteArrayOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
@@ -17,7 +19,8 @@ import java.util.Map;
  * <p>Those replies are hard-coded inside SubEtha's final {@code Session} class, so we
  * rewrite them on the way out, through the one hook SubEtha offers on the connection: the
  * server socket it accepts from. Our own commands already answer in the standard form and
- * pass through untouched. We offer no STARTTLS, so the stream is always plain text.
+ * pass through untouched. Once TLS is on, the rewriting moves above the TLS layer
+ * ({@link TlsSocket}): the plain socket below then carries TLS records untouched.
  */
 final class StandardReplies {
     private static final Map<String, String> EXACT = Map.of(
@@ -50,11 +53,35 @@ final class StandardReplies {
         };
     }
 
+    /** As {@link #serverSocket()}, for a listener whose connections speak TLS from the first byte. */
+    static ServerSocket tlsServerSocket(ServerTls tls) throws IOException {
+        return new ServerSocket() {
+            @Override
+            public Socket accept() throws IOException {
+                RewritingSocket s = new RewritingSocket();
+                implAccept(s);
+                return startTls(s, tls); // no handshake here: it runs in the session's thread, not the acceptor's
+            }
+        };
+    }
+
+    /** The connection with TLS layered on it, replies rewritten above the TLS layer. */
+    static TlsSocket startTls(Socket plain, ServerTls tls) throws IOException {
+        if (plain instanceof RewritingSocket r) r.plainBelowTls = true;
+        return new TlsSocket(tls.wrap(plain));
+    }
+
+    static OutputStream rewriting(OutputStream out) {
+        return new ReplyLines(out);
+    }
+
     private static final class RewritingSocket extends Socket {
         private OutputStream out;
+        private volatile boolean plainBelowTls;
 
         @Override
         public synchronized OutputStream getOutputStream() throws IOException {
+            if (plainBelowTls) return super.getOutputStream();
             if (out == null) out = new ReplyLines(super.getOutputStream());
             return out;
         }

@@ -28,8 +28,11 @@ final class TraceHeaders {
 
     private TraceHeaders() {}
 
-    record Trace(String helo, String clientIp, boolean esmtp, String hostname, String queueId,
-                 String singleRecipient, Instant at) {}
+    /**
+     * @param showUser name the authenticated user in the header (Postfix's
+     *                 {@code smtpd_sasl_authenticated_header}); the protocol says ESMTPA either way
+     */
+    record Trace(Origin origin, boolean showUser, String hostname, String queueId, String singleRecipient, Instant at) {}
 
     /**
      * An output stream that writes the message, with our changes, to {@code out}: call
@@ -41,9 +44,12 @@ final class TraceHeaders {
 
     private static String received(Trace t) {
         // "for <rcpt>" only with a single recipient, so that one recipient never learns the others
-        return "Received: from " + (t.helo() == null ? "unknown" : t.helo())
-                + " ([" + t.clientIp() + "])\r\n"
-                + "\tby " + t.hostname() + " (tempfail) with " + (t.esmtp() ? "ESMTP" : "SMTP") + " id " + t.queueId()
+        Origin o = t.origin();
+        return "Received: from " + (o.helo() == null ? "unknown" : o.helo())
+                + " ([" + o.client().ip() + "])\r\n"
+                + (o.tls() == null ? "" : "\t(using " + o.tls() + ")\r\n")
+                + (o.user() == null || !t.showUser() ? "" : "\t(Authenticated sender: " + o.user() + ")\r\n")
+                + "\tby " + t.hostname() + " (tempfail) with " + o.protocol() + " id " + t.queueId()
                 + (t.singleRecipient() == null ? "" : "\r\n\tfor <" + t.singleRecipient() + ">")
                 + "; " + MailDates.format(t.at()) + "\r\n";
     }

@@ -62,9 +62,9 @@ public final class MailLog {
     // ---- intake -------------------------------------------------------------------------
 
     /** Who sent a message, its Message-ID and envelope, written when it is committed (250 follows). */
-    public void received(String queueId, Client client, String messageId, String sender, long size, int nrcpt) {
+    public void received(String queueId, Client client, String saslUser, String messageId, String sender, long size, int nrcpt) {
         kv(smtpd.atInfo(), "event", "received", "queue_id", queueId, "client", client.toString())
-                .log("{}: client={}", queueId, client);
+                .log("{}: client={}{}", queueId, client, saslUser == null ? "" : ", sasl_username=" + saslUser);
         kv(cleanup.atInfo(), "queue_id", queueId, "message_id", messageId)
                 .log("{}: message-id={}", queueId, messageId == null ? "" : messageId);
         kv(qmgr.atInfo(), "queue_id", queueId, "from", sender, "size", size, "nrcpt", nrcpt)

@@ -9,21 +9,54 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 
 /**
  * A deliberately plain SMTP client for tests: it writes exactly the bytes it is given (so
  * tests can send bare LFs, pipelined commands or half a message) and reads whole replies.
  */
 public final class SmtpTestClient implements AutoCloseable {
-    private final Socket socket;
-    private final InputStream in;
-    private final OutputStream out;
+    private Socket socket;
+    private InputStream in;
+    private OutputStream out;
 
     private SmtpTestClient(Socket socket) throws IOException {
+        use(socket);
+    }
+
+    private void use(Socket socket) throws IOException {
         this.socket = socket;
         this.socket.setSoTimeout(10_000);
         this.in = new BufferedInputStream(socket.getInputStream());
         this.out = socket.getOutputStream();
+    }
+
+    /** Connects with TLS from the first byte (an implicit-TLS listener), trusting any certificate. */
+    public static SmtpTestClient connectTls(int port) throws IOException {
+        SSLSocket s = (SSLSocket) TestTls.trustingAnyCertificate().getSocketFactory().createSocket("127.0.0.1", port);
+        s.startHandshake();
+        return new SmtpTestClient(s);
+    }
+
+    /**
+     * After the server's 220 to STARTTLS: the handshake (trusting any certificate), then the
+     * session goes on over TLS. Whatever was buffered from the plain connection is dropped.
+     */
+    public SSLSession startTls() throws IOException {
+        SSLSocket s = (SSLSocket) TestTls.trustingAnyCertificate().getSocketFactory()
+                .createSocket(socket, "127.0.0.1", socket.getPort(), true);
+        s.setUseClientMode(true);
+        s.startHandshake();
+        use(s);
+        return s.getSession();
+    }
+
+    /** STARTTLS (expecting 220), the handshake, and EHLO again; returns the new EHLO reply. */
+    public String upgrade() throws IOException {
+        expect(command("STARTTLS"), "220");
+        startTls();
+        return command("EHLO client.test");
     }
 
     public static SmtpTestClient connect(int port) throws IOException {

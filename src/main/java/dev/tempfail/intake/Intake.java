@@ -1,0 +1,65 @@
+package dev.tempfail.intake;
+
+import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.maillog.MailLog;
+import dev.tempfail.queue.QueueStore;
+import dev.tempfail.tls.ServerTls;
+
+import java.io.IOException;
+import java.time.Clock;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.OptionalInt;
+
+/**
+ * Everything that takes mail in: the relay listener ({@code smtp.listen}, STARTTLS offered),
+ * and when configured the implicit-TLS listener ({@code smtp.tls_listen}) and the submission
+ * listener ({@code submission.listen}), all sharing one certificate and one queue.
+ */
+public final class Intake implements AutoCloseable {
+    private final Map<ListenerKind, SmtpListener> listeners = new EnumMap<>(ListenerKind.class);
+
+    private Intake() {}
+
+    /** Builds the listeners (binding nothing yet); a configured certificate that cannot be read stops here. */
+    public static Intake open(TempfailConfig config, QueueStore queue, Clock clock, boolean dsn, MailLog mailLog)
+            throws IOException {
+        var smtp = config.smtp();
+        ServerTls tls = smtp.tlsCert().isPresent()
+                ? ServerTls.fromPem(smtp.tlsCert().get(), smtp.tlsKey().orElseThrow())
+                : ServerTls.selfSigned(config.queue().dir().resolve("tls"), smtp.hostname());
+        ClientSessions sessions = new ClientSessions();
+        SmtpListener.Shared shared = new SmtpListener.Shared(smtp, sessions,
+                new Acceptor(queue, clock, smtp.hostname(), false, mailLog), tls, dsn, mailLog);
+        Intake intake = new Intake();
+        intake.listeners.put(ListenerKind.RELAY, new SmtpListener(ListenerKind.RELAY, smtp.listen(), shared));
+        smtp.tlsListen().ifPresent(l -> intake.listeners.put(ListenerKind.IMPLICIT_TLS,
+                new SmtpListener(ListenerKind.IMPLICIT_TLS, l, shared)));
+        return intake;
+    }
+
+    public void start() {
+        listeners.values().forEach(SmtpListener::start);
+    }
+
+    /** True while every listener is accepting connections (for the health check). */
+    public boolean isRunning() {
+        return listeners.values().stream().allMatch(SmtpListener::isRunning);
+    }
+
+    /** The relay listener's port (the one bound, when 0 was configured). */
+    public int port() {
+        return listeners.get(ListenerKind.RELAY).port();
+    }
+
+    /** The implicit-TLS listener's port, if there is one. */
+    public OptionalInt tlsPort() {
+        SmtpListener l = listeners.get(ListenerKind.IMPLICIT_TLS);
+        return l == null ? OptionalInt.empty() : OptionalInt.of(l.port());
+    }
+
+    @Override
+    public void close() {
+        listeners.values().forEach(SmtpListener::close);
+    }
+}

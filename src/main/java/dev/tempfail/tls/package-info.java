@@ -1,0 +1,10 @@
+/**
+ * TLS material: the relay's own certificate and key (from PEM files, or a self-signed pair made
+ * at first start), the trust anchors a delivery checks certificates against, and the one list of
+ * protocol versions we speak (TLS 1.2 and 1.3).
+ *
+ * <p>Used by {@code intake} (STARTTLS and the implicit-TLS listener) and by {@code delivery}
+ * (verified outbound TLS). Depends on nothing of ours; BouncyCastle only reads PEM and builds
+ * the self-signed certificate (no JCE provider is registered: the JDK does the cryptography).
+ */
+package dev.tempfail.tls;
