@@ -48,10 +48,10 @@ final class EhloCommand extends BaseCommand {
         sess.setHelo(args[1]);
         sessions.greetedWithEhlo(sess, extended);
         List<String> offered = new ArrayList<>(extensions);
-        if (extended) {
+        if (extended) { // after SIZE, where Postfix lists them
             boolean tls = TlsSocket.of(sess).isPresent();
-            if (!tls) offered.add("STARTTLS");
-            if (tls && auth) offered.add("AUTH PLAIN LOGIN");
+            if (tls && auth) offered.add(2, "AUTH PLAIN LOGIN");
+            if (!tls) offered.add(2, "STARTTLS");
         }
         StringBuilder reply = new StringBuilder("250").append(offered.isEmpty() ? " " : "-").append(hostname);
         for (int i = 0; i < offered.size(); i++) {
