@@ -213,7 +213,7 @@ final class DeliveryJob implements Runnable {
         Instant start = started.isBefore(r.receivedAt()) ? r.receivedAt() : started;
         MailLog.Delays delays = new MailLog.Delays(Duration.between(r.receivedAt(), start),
                 Duration.between(start, connecting), Duration.between(connecting, a.at()));
-        MailLog.Try t = new MailLog.Try(r.queueId(), r.address(), relay, r.receivedAt(), delays, r.attempts() + 1,
+        MailLog.Try t = new MailLog.Try(r.queueId(), r.address(), relay, delays, r.attempts() + 1,
                 a.status(), a.code(), a.text(), a.category());
         switch (a.state()) {
             case DELIVERED -> ctx.mailLog().sent(t);

@@ -104,7 +104,7 @@ public final class MailLog {
     // ---- delivery -----------------------------------------------------------------------
 
     /** The common part of every delivery line: who, where, how long. */
-    public record Try(String queueId, String to, String relay, Instant receivedAt, Delays delays, int attempt,
+    public record Try(String queueId, String to, String relay, Delays delays, int attempt,
                       String dsn, Integer code, String text, String category) {
         String reply() {
             return code == null ? text : code + " " + text;
@@ -155,18 +155,17 @@ public final class MailLog {
 
     private static LoggingEventBuilder line(Try t, String status) {
         return kv(smtp.atInfo(), "event", status, "queue_id", t.queueId(), "to", t.to(), "relay", t.relay(),
-                "delay", seconds(delay(t)), "delays", t.delays() == null ? null : t.delays().toString(), "dsn", t.dsn(),
+                "delay", seconds(delay(t)), "delays", t.delays().toString(), "dsn", t.dsn(),
                 "status", status, "reply", t.reply(), "category", t.category(), "attempt", t.attempt());
     }
 
     private static String format(Try t, String status, String extra) {
         return t.queueId() + ": to=<" + t.to() + ">, relay=" + t.relay() + ", delay=" + seconds(delay(t))
-                + ", delays=" + (t.delays() == null ? "0/0/0/0" : t.delays()) + ", dsn=" + t.dsn() + ", status=" + status
+                + ", delays=" + t.delays() + ", dsn=" + t.dsn() + ", status=" + status
                 + " (" + t.reply() + ")" + (t.category() == null ? "" : " category=" + t.category()) + extra;
     }
 
     private static Duration delay(Try t) {
-        if (t.delays() == null) return Duration.ZERO;
         return t.delays().inQueue().plus(t.delays().setup()).plus(t.delays().transmission());
     }
 

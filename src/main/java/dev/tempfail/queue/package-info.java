@@ -1,5 +1,6 @@
 /**
- * The durable queue: messages, recipients, attempts, leases, destination throttles; the
+ * The durable queue: messages, recipients, attempts, leases, destination throttles, webhook
+ * events (written with the try they are about, {@code EventStore}), the figures for metrics; the
  * Flyway start-up ({@code db/migration}) and the group commit that makes a 250 durable.
  * Imports {@code config} only (and JDBC, H2, Flyway); delivery, intake and admin call it, it
  * calls none of them.

@@ -40,7 +40,7 @@ class MailLogTest {
     @Test
     void aDeferralAsSyslogLineAndAsJson() throws Exception {
         Instant received = Instant.parse("2026-12-01T09:00:00Z");
-        MailLog.Try t = new MailLog.Try("3ABCDEF", "r@example.com", "mx.example.com[192.0.2.1]:25", received,
+        MailLog.Try t = new MailLog.Try("3ABCDEF", "r@example.com", "mx.example.com[192.0.2.1]:25",
                 new MailLog.Delays(Duration.ofMillis(1500), Duration.ofMillis(120), Duration.ofMillis(380)), 2,
                 "4.2.0", 450, "4.2.0 Greylisted", "greylisted");
         MailLog.unmetered().deferred(t, received.plusSeconds(362), received.plusSeconds(2));
