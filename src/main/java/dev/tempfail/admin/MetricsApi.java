@@ -35,6 +35,8 @@ public final class MetricsApi {
                 .description("how long the oldest deferred recipient's message has been queued").register(registry);
         Gauge.builder("tempfail.destinations.paused", last, s -> s.get().pausedDestinations())
                 .description("destinations that may not be sent to now").register(registry);
+        Gauge.builder("tempfail.events.pending", last, s -> s.get().pendingEvents())
+                .description("webhook events not yet taken by the receiver").register(registry);
     }
 
     public void register(AdminServer admin) {

@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The queue's figures for {@code /metrics} and {@code /healthz}: read in three small queries
+ * The queue's figures for {@code /metrics} and {@code /healthz}: read in four small queries
  * per scrape (the unfinished recipients by state, the oldest deferred one, the paused
- * destinations), and a write probe through the committer.
+ * destinations, the webhook events not yet taken), and a write probe through the committer.
  */
 public final class QueueStats {
     /** The states of mail still in the queue; finished recipients are history, not queue size. */
@@ -29,9 +29,11 @@ public final class QueueStats {
      * @param recipients       unfinished recipients by state (every state of {@link #UNFINISHED}, 0 when none)
      * @param oldestDeferred   how long the oldest deferred recipient's message has been in the queue; zero when none
      * @param pausedDestinations destinations that may not be sent to now
+     * @param pendingEvents    webhook events not yet taken by the receiver
      */
-    public record Snapshot(Map<String, Long> recipients, Duration oldestDeferred, long pausedDestinations) {
-        public static final Snapshot EMPTY = new Snapshot(Map.of(), Duration.ZERO, 0);
+    public record Snapshot(Map<String, Long> recipients, Duration oldestDeferred, long pausedDestinations,
+                           long pendingEvents) {
+        public static final Snapshot EMPTY = new Snapshot(Map.of(), Duration.ZERO, 0, 0);
 
         public long recipients(String state) {
             return recipients.getOrDefault(state, 0L);
@@ -64,7 +66,13 @@ public final class QueueStats {
                     paused = r.getLong(1);
                 }
             }
-            return new Snapshot(byState, oldest, paused);
+            long events;
+            try (PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM event WHERE next_try_at IS NOT NULL");
+                 ResultSet r = s.executeQuery()) {
+                r.next();
+                events = r.getLong(1);
+            }
+            return new Snapshot(byState, oldest, paused, events);
         }
     }
 

@@ -93,6 +93,7 @@ class MetricsTest {
             assertEquals(0, value(samples, "tempfail_queue_recipients", Map.of("state", "queued")), all);
             assertEquals(120, value(samples, "tempfail_queue_oldest_deferred_age_seconds", Map.of()), all);
             assertEquals(0, value(samples, "tempfail_destinations_paused", Map.of()), all);
+            assertEquals(0, value(samples, "tempfail_events_pending", Map.of()), all); // no webhook: none queued
             assertEquals(3, value(samples, "tempfail_delivery_latency_seconds_count", Map.of()), all);
             assertEquals(3, value(samples, "tempfail_delivery_attempts_count", Map.of()), all);
             assertEquals(3, value(samples, "tempfail_delivery_attempts_bucket", Map.of("le", "1.0")), all);
