@@ -5,6 +5,7 @@ import dev.tempfail.admin.LabCommand;
 import dev.tempfail.admin.QueueCommand;
 import dev.tempfail.admin.ScheduleCommand;
 import dev.tempfail.admin.ServeCommand;
+import dev.tempfail.admin.UserCommand;
 import dev.tempfail.config.ConfigException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
         subcommands = {ServeCommand.class, QueueCommand.class, ClassifyCommand.class, ScheduleCommand.class,
-                LabCommand.class})
+                LabCommand.class, UserCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration error (as for a usage error). */
     public static final int CONFIG_ERROR = 2;

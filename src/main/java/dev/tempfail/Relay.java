@@ -75,8 +75,10 @@ public final class Relay implements AutoCloseable {
             delivery.start();
             smtp.start();
             admin.start();
-            log.info("started: smtp {}:{}{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
+            log.info("started: smtp {}:{}{}{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     smtp.tlsPort().isPresent() ? ", smtps " + config.smtp().tlsListen().get().host() + ":" + smtp.tlsPort().getAsInt() : "",
+                    smtp.submissionPort().isPresent() ? ", submission " + config.submission().listen().get().host() + ":"
+                            + smtp.submissionPort().getAsInt() : "",
                     config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
             Optional<WebhookSender> webhook = config.events().enabled()
                     ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
@@ -96,6 +98,11 @@ public final class Relay implements AutoCloseable {
     /** The implicit-TLS listener's port ({@code smtp.tls_listen}); fails if none is configured. */
     public int smtpsPort() {
         return smtp.tlsPort().orElseThrow();
+    }
+
+    /** The submission listener's port ({@code submission.listen}); fails if none is configured. */
+    public int submissionPort() {
+        return smtp.submissionPort().orElseThrow();
     }
 
     public int adminPort() {

@@ -37,7 +37,8 @@ final class QueueText {
         out.println("queue id:  " + m.queueId());
         out.println("sender:    " + sender(m.sender()));
         out.println("size:      " + m.size());
-        out.println("received:  " + m.receivedAt() + " from " + m.client());
+        out.println("received:  " + m.receivedAt() + " from " + m.client()
+                + (m.authUser() == null ? "" : " (authenticated as " + m.authUser() + ")"));
         if (m.envid() != null) out.println("envid:     " + m.envid());
         if (m.ret() != null) out.println("ret:       " + m.ret());
         for (QueueView.Recipient r : m.recipients()) out.println("recipient: " + line(r));

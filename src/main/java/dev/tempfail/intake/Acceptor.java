@@ -51,7 +51,8 @@ final class Acceptor {
         Envelope envelope = in.envelope;
         try {
             queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
-                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.origin.client().ip(), in.origin.helo(), false));
+                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.origin.client().ip(), in.origin.helo(), false,
+                    in.origin.user()));
         } catch (SQLException | RuntimeException e) {
             queue.bodies().delete(body.key());
             throw e;

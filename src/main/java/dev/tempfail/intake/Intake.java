@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.auth.Users;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.QueueStore;
@@ -29,12 +30,16 @@ public final class Intake implements AutoCloseable {
                 ? ServerTls.fromPem(smtp.tlsCert().get(), smtp.tlsKey().orElseThrow())
                 : ServerTls.selfSigned(config.queue().dir().resolve("tls"), smtp.hostname());
         ClientSessions sessions = new ClientSessions();
-        SmtpListener.Shared shared = new SmtpListener.Shared(smtp, sessions,
-                new Acceptor(queue, clock, smtp.hostname(), false, mailLog), tls, dsn, mailLog);
+        var auth = config.auth();
+        SmtpListener.Shared shared = new SmtpListener.Shared(smtp, auth, sessions,
+                new Acceptor(queue, clock, smtp.hostname(), auth.receivedHeader(), mailLog), tls, new Users(auth.users()),
+                new AuthFailures(auth.maxFailures(), auth.lockout(), clock), dsn, mailLog);
         Intake intake = new Intake();
         intake.listeners.put(ListenerKind.RELAY, new SmtpListener(ListenerKind.RELAY, smtp.listen(), shared));
         smtp.tlsListen().ifPresent(l -> intake.listeners.put(ListenerKind.IMPLICIT_TLS,
                 new SmtpListener(ListenerKind.IMPLICIT_TLS, l, shared)));
+        config.submission().listen().ifPresent(l -> intake.listeners.put(ListenerKind.SUBMISSION,
+                new SmtpListener(ListenerKind.SUBMISSION, l, shared)));
         return intake;
     }
 
@@ -55,6 +60,12 @@ public final class Intake implements AutoCloseable {
     /** The implicit-TLS listener's port, if there is one. */
     public OptionalInt tlsPort() {
         SmtpListener l = listeners.get(ListenerKind.IMPLICIT_TLS);
+        return l == null ? OptionalInt.empty() : OptionalInt.of(l.port());
+    }
+
+    /** The submission listener's port, if there is one. */
+    public OptionalInt submissionPort() {
+        SmtpListener l = listeners.get(ListenerKind.SUBMISSION);
         return l == null ? OptionalInt.empty() : OptionalInt.of(l.port());
     }
 

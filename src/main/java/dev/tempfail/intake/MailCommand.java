@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.config.AuthConfig;
 import dev.tempfail.smtp.Xtext;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
@@ -8,21 +9,39 @@ import java.io.IOException;
 import java.util.Locale;
 import java.util.Map;
 
-/** MAIL FROM:&lt;sender&gt; [SIZE= BODY= RET= ENVID=]. */
+/**
+ * MAIL FROM:&lt;sender&gt; [SIZE= BODY= RET= ENVID=]. On the submission listener only after
+ * STARTTLS and AUTH; an authenticated user only as one of its {@code auth.senders}.
+ */
 final class MailCommand extends BaseCommand {
     private final long maxMessageSize;
     private final boolean dsn;
+    private final boolean requireAuth;
+    private final AuthConfig auth;
+    private final ClientSessions sessions;
 
-    MailCommand(long maxMessageSize, boolean dsn) {
+    MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions) {
         super("MAIL", "Specifies the sender.", "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext]");
         this.maxMessageSize = maxMessageSize;
         this.dsn = dsn;
+        this.requireAuth = requireAuth;
+        this.auth = auth;
+        this.sessions = sessions;
     }
 
     @Override
     public void execute(String line, Session sess) throws IOException {
         if (sess.isMailTransactionInProgress()) {
             sess.sendResponse("503 5.5.1 Error: nested MAIL command");
+            return;
+        }
+        String user = sessions.user(sess);
+        if (requireAuth && TlsSocket.of(sess).isEmpty()) {
+            sess.sendResponse("530 5.7.0 Must issue a STARTTLS command first");
+            return;
+        }
+        if (requireAuth && user == null) {
+            sess.sendResponse("530 5.7.0 Authentication required");
             return;
         }
         PathArgument.Command mail;
@@ -36,6 +55,10 @@ final class MailCommand extends BaseCommand {
         String problem = sender.isEmpty() ? null : MailboxSyntax.problem(sender);
         if (problem != null) {
             sess.sendResponse("501 5.1.7 Bad sender address syntax: " + problem);
+            return;
+        }
+        if (user != null && !auth.maySendAs(user, sender)) {
+            sess.sendResponse("553 5.7.1 <" + sender + ">: Sender address rejected: not owned by user " + user);
             return;
         }
         String bodyType = null;

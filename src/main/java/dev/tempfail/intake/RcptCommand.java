@@ -48,7 +48,7 @@ final class RcptCommand extends BaseCommand {
             reject(sess, Refusal.TOO_MANY_RECIPIENTS, address, "452 4.5.3 Error: too many recipients");
             return;
         }
-        if (!config.mayRelay(sess.getRemoteAddress().getAddress())) {
+        if (sessions.user(sess) == null && !config.mayRelay(sess.getRemoteAddress().getAddress())) {
             reject(sess, Refusal.RELAY_DENIED, address, "554 5.7.1 <" + address + ">: Relay access denied");
             return;
         }

@@ -1,5 +1,7 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.auth.Users;
+import dev.tempfail.config.AuthConfig;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.SmtpConfig;
 import dev.tempfail.maillog.MailLog;
@@ -19,7 +21,8 @@ final class SmtpListener implements AutoCloseable {
     private final SMTPServer server;
 
     /** What every listener of one relay shares. */
-    record Shared(SmtpConfig config, ClientSessions sessions, Acceptor acceptor, ServerTls tls, boolean dsn, MailLog mailLog) {}
+    record Shared(SmtpConfig config, AuthConfig auth, ClientSessions sessions, Acceptor acceptor, ServerTls tls,
+                  Users users, AuthFailures failures, boolean dsn, MailLog mailLog) {}
 
     SmtpListener(ListenerKind kind, HostPort listen, Shared shared) {
         SmtpConfig config = shared.config();
@@ -40,15 +43,16 @@ final class SmtpListener implements AutoCloseable {
                 .build();
         CommandHandler commands = server.getCommandHandler();
         for (var command : List.of(
-                EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), false, sessions),
+                EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), true, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
-                new MailCommand(config.maxMessageSize(), shared.dsn()),
+                new MailCommand(config.maxMessageSize(), shared.dsn(), kind.requireAuth, shared.auth(), sessions),
+                new AuthCommand(shared.users(), shared.failures(), shared.auth().failureDelay(), sessions),
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
                 new DataCommand(config.maxMessageSize(), shared.acceptor(), sessions, shared.mailLog()),
                 new StartTlsCommand(shared.tls(), sessions),
                 SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(),
                 SimpleCommand.vrfy(), SimpleCommand.help(),
-                SimpleCommand.notImplemented("EXPN"), SimpleCommand.notImplemented("AUTH"),
+                SimpleCommand.notImplemented("EXPN"),
                 SimpleCommand.notImplemented("BDAT"))) {
             commands.addCommand(command);
         }

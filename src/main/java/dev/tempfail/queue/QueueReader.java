@@ -92,7 +92,7 @@ public final class QueueReader {
     public Optional<QueueView.Message> show(String queueId) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement s = c.prepareStatement("SELECT id, queue_id, sender, size, received_at, envid, ret, "
-                     + "client_address, client_helo, is_dsn FROM message WHERE queue_id = ?")) {
+                     + "client_address, client_helo, is_dsn, auth_user FROM message WHERE queue_id = ?")) {
             s.setString(1, queueId);
             try (ResultSet m = s.executeQuery()) {
                 if (!m.next()) return Optional.empty();
@@ -107,7 +107,7 @@ public final class QueueReader {
                 String helo = m.getString(9);
                 String client = (helo == null ? "unknown" : helo) + "[" + m.getString(8) + "]";
                 return Optional.of(new QueueView.Message(m.getString(2), m.getString(3), m.getLong(4), iso(m.getLong(5)),
-                        m.getString(6), m.getString(7), client, m.getBoolean(10), List.copyOf(list),
+                        m.getString(6), m.getString(7), client, m.getString(11), m.getBoolean(10), List.copyOf(list),
                         EventStore.forMessage(c, queueId)));
             }
         }

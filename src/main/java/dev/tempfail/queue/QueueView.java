@@ -18,7 +18,7 @@ public final class QueueView {
                             @JsonProperty("notify") String notifyOn, String finalAt) {}
 
     public record Message(String queueId, String sender, long size, String receivedAt, String envid, String ret,
-                          String client, boolean isDsn, List<Recipient> recipients, List<Event> events) {}
+                          String client, String authUser, boolean isDsn, List<Recipient> recipients, List<Event> events) {}
 
     /**
      * A delivery event for the webhook ({@code events.webhook}) about one recipient.

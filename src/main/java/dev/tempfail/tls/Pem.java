@@ -48,7 +48,7 @@ public final class Pem {
         JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.US_ASCII); PEMParser p = new PEMParser(r)) {
             for (Object o = p.readObject(); o != null; o = p.readObject()) {
-                if (o instanceof PEMKeyPair pair) return converter.getKeyPair(pair).getPrivate();
+                if (o instanceof PEMKeyPair pair) return converter.getPrivateKey(pair.getPrivateKeyInfo()); // SEC1 may omit the public key
                 if (o instanceof PrivateKeyInfo info) return converter.getPrivateKey(info);
             }
         }
