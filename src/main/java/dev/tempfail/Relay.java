@@ -10,6 +10,7 @@ import dev.tempfail.events.WebhookSender;
 import dev.tempfail.intake.Intake;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
+import dev.tempfail.queue.FreeSpace;
 import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.EventStore;
 import dev.tempfail.queue.QueueStats;
@@ -66,7 +67,8 @@ public final class Relay implements AutoCloseable {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MailLog mailLog = new MailLog(metrics);
             DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing, mailLog);
-            Intake smtp = Intake.open(config, new QueueStore(db, wakeup), clock, true, mailLog);
+            Intake smtp = Intake.open(config,
+                    new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = new AdminServer(config.admin());
             new QueueApi(new QueueReader(db)).register(admin);
             QueueStats stats = new QueueStats(db);

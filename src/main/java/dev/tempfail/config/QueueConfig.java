@@ -7,18 +7,22 @@ import java.nio.file.Path;
 /**
  * Where the durable queue lives, and how durable a commit is.
  *
- * @param fsync  force every (group) commit to the disk before it counts: a 250 then survives a
- *               power loss; without it, a 250 survives the death of the process but not of the machine
- * @param nodeId this node's name as the owner of the leases it takes ({@code queue.node_id}; default: the
- *               host name): nodes sharing one queue must have different names, a restarted node the same one
+ * @param fsync   force every (group) commit to the disk before it counts: a 250 then survives a
+ *                power loss; without it, a 250 survives the death of the process but not of the machine
+ * @param nodeId  this node's name as the owner of the leases it takes ({@code queue.node_id}; default: the
+ *                host name): nodes sharing one queue must have different names, a restarted node the same one
+ * @param minFree the free space {@code dir}'s filesystem keeps: below it MAIL is refused with 452 4.3.1
+ *                (Postfix's queue_minfree); by default the larger of 1 GB and 1.5 times the largest message
  */
-public record QueueConfig(Path dir, boolean fsync, String nodeId) {
+public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree) {
     static QueueConfig from(Settings s) {
         String nodeId = s.isNull("queue.node_id") ? localHostName() : s.text("queue.node_id");
         if (!nodeId.matches("[A-Za-z0-9._:-]{1,64}")) {
             throw s.error("queue.node_id", "must be 1 to 64 letters, digits, '.', '_', ':' or '-', got '" + nodeId + "'");
         }
-        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId);
+        long minFree = s.isNull("queue.min_free")
+                ? Math.max(1L << 30, s.size("smtp.max_message_size") * 3 / 2) : s.size("queue.min_free");
+        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId, minFree);
     }
 
     private static String localHostName() {

@@ -33,6 +33,11 @@ final class Acceptor {
         this.hostname = hostname;
     }
 
+    /** Whether a message of {@code size} bytes (0 = not announced) may come in without eating into queue.min_free. */
+    boolean hasRoomFor(long size) {
+        return queue.hasRoomFor(size);
+    }
+
     /** Starts the body of a new message; close the result in every case (that discards what was not accepted). */
     Incoming begin(Envelope envelope, Origin origin) throws IOException {
         Instant now = clock.instant();

@@ -80,7 +80,16 @@ final class DataCommand extends BaseCommand {
     private String store(Acceptor.Incoming incoming, Client client) {
         try {
             return "250 2.0.0 Ok: queued as " + acceptor.accept(incoming);
-        } catch (IOException | SQLException e) {
+        } catch (SQLException e) {
+            if (e.getSQLState() != null && e.getSQLState().startsWith("22")) {
+                // a data exception (a value too long for its column…): the same message fails the same way every
+                // time, so a 4xx would bring it back for ever. Every command checks its lengths; this is the backstop.
+                String reply = "554 5.3.0 Error: the message carries a value the queue cannot store";
+                mailLog.refused(Refusal.QUEUE_ERROR, client, reply + " (" + e + ")");
+                return reply;
+            }
+            return writeError(client, e);
+        } catch (IOException e) {
             return writeError(client, e);
         }
     }

@@ -9,6 +9,9 @@ import java.util.Set;
 final class DsnParameters {
     private static final Set<String> NOTIFY_WORDS = Set.of("SUCCESS", "FAILURE", "DELAY");
 
+    /** RFC 3461 4.2: an ORCPT value is at most 500 characters; decoded it is no longer, and so fits the queue. */
+    static final int MAX_ORCPT = 500;
+
     private DsnParameters() {}
 
     /** {@code NEVER}, or a comma list of SUCCESS, FAILURE, DELAY (upper case, in the given order). */
@@ -27,6 +30,7 @@ final class DsnParameters {
 
     /** {@code addr-type;xtext} → {@code addr-type;decoded}, e.g. {@code rfc822;user@example.com}. */
     static String orcpt(String value) {
+        if (value.length() > MAX_ORCPT) throw new IllegalArgumentException("longer than " + MAX_ORCPT + " characters");
         int semi = value.indexOf(';');
         if (semi <= 0) throw new IllegalArgumentException("expected addr-type;address, e.g. rfc822;user@example.com");
         String type = value.substring(0, semi);

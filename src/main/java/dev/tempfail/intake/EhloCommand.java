@@ -12,6 +12,9 @@ import java.util.List;
  * STARTTLS is offered until TLS is on; AUTH only once it is (never a password in clear text).
  */
 final class EhloCommand extends BaseCommand {
+    /** A domain name is at most 253 characters, an address literal less; the queue stores up to this. */
+    static final int MAX_NAME = 255;
+
     private final String hostname;
     private final List<String> extensions;
     private final ClientSessions sessions;
@@ -42,6 +45,10 @@ final class EhloCommand extends BaseCommand {
         String[] args = getArgs(line);
         if (args.length != 2) {
             sess.sendResponse("501 5.5.4 Syntax: " + getName() + " hostname");
+            return;
+        }
+        if (args[1].length() > MAX_NAME) { // the queue keeps the name (Received header, client_helo): refuse what it cannot
+            sess.sendResponse("501 5.5.4 Syntax: " + getName() + " hostname: at most " + MAX_NAME + " characters");
             return;
         }
         sess.resetMailTransaction();

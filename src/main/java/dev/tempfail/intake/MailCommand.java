@@ -2,6 +2,8 @@ package dev.tempfail.intake;
 
 import dev.tempfail.config.AuthConfig;
 import dev.tempfail.smtp.Xtext;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
@@ -14,19 +16,25 @@ import java.util.Map;
  * STARTTLS and AUTH; an authenticated user only as one of its {@code auth.senders}.
  */
 final class MailCommand extends BaseCommand {
+    private static final Logger log = LoggerFactory.getLogger("intake");
+
     private final long maxMessageSize;
     private final boolean dsn;
     private final boolean requireAuth;
     private final AuthConfig auth;
     private final ClientSessions sessions;
+    private final Acceptor queue;
 
-    MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions) {
+    /** {@code queue}: asked whether there is room for the message (queue.min_free). */
+    MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions,
+                Acceptor queue) {
         super("MAIL", "Specifies the sender.", "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext]");
         this.maxMessageSize = maxMessageSize;
         this.dsn = dsn;
         this.requireAuth = requireAuth;
         this.auth = auth;
         this.sessions = sessions;
+        this.queue = queue;
     }
 
     @Override
@@ -112,6 +120,14 @@ final class MailCommand extends BaseCommand {
                     return;
                 }
             }
+        }
+        if (!queue.hasRoomFor(declaredSize)) {
+            // as Postfix: a temporary refusal, before the client sends anything big; it comes back when space does
+            log.warn("reject: MAIL from [{}]: {}: less than queue.min_free would be left on the queue's filesystem",
+                    sess.getRemoteAddress().getAddress().getHostAddress(),
+                    declaredSize > 0 ? "SIZE=" + declaredSize : "no SIZE");
+            sess.sendResponse("452 4.3.1 Insufficient system storage");
+            return;
         }
         sess.startMailTransaction();
         sess.setDeclaredMessageSize((int) Math.min(Integer.MAX_VALUE, declaredSize));

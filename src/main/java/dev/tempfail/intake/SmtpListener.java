@@ -45,7 +45,8 @@ final class SmtpListener implements AutoCloseable {
         for (var command : List.of(
                 EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), true, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
-                new MailCommand(config.maxMessageSize(), shared.dsn(), kind.requireAuth, shared.auth(), sessions),
+                new MailCommand(config.maxMessageSize(), shared.dsn(), kind.requireAuth, shared.auth(), sessions,
+                        shared.acceptor()),
                 new AuthCommand(shared.users(), shared.failures(), shared.auth().failureDelay(), sessions),
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
                 new DataCommand(config.maxMessageSize(), shared.acceptor(), sessions, shared.mailLog()),

@@ -90,6 +90,11 @@ public final class Database implements AutoCloseable {
         commits.run(work);
     }
 
+    /** Writes waiting for the committer (for tests). */
+    int waitingWrites() {
+        return commits.waiting();
+    }
+
     /** Closes the database cleanly; a second call does nothing. */
     @Override
     public void close() {

@@ -106,6 +106,11 @@ final class GroupCommit implements AutoCloseable {
         }
     }
 
+    /** Works handed in and not yet taken into a batch (for tests that line up a batch). */
+    int waiting() {
+        return pending.size();
+    }
+
     private void commitLoop() {
         List<Pending> batch = new ArrayList<>(MAX_BATCH);
         while (open || !pending.isEmpty()) {

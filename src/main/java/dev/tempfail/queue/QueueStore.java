@@ -14,10 +14,22 @@ import java.sql.Statement;
 public final class QueueStore {
     private final Database db;
     private final Wakeup wakeup;
+    private final FreeSpace space;
 
     public QueueStore(Database db, Wakeup wakeup) {
+        this(db, wakeup, FreeSpace.UNCHECKED);
+    }
+
+    /** {@code space}: whether there is room for a new message ({@link #hasRoomFor}). */
+    public QueueStore(Database db, Wakeup wakeup, FreeSpace space) {
         this.db = db;
         this.wakeup = wakeup;
+        this.space = space;
+    }
+
+    /** Whether a message of {@code size} bytes (0 = not announced) may come in without eating into queue.min_free. */
+    public boolean hasRoomFor(long size) {
+        return space.hasRoomFor(size);
     }
 
     /**

@@ -31,6 +31,9 @@ class ConfigLoaderTest {
         assertEquals(35L * 1024 * 1024, c.smtp().maxMessageSize());
         assertEquals(1000, c.smtp().maxRecipients());
         assertEquals(Path.of("./data"), c.queue().dir());
+        assertEquals(1L << 30, c.queue().minFree(), "queue.min_free: the larger of 1 GB and 1.5 x the largest message");
+        assertEquals(1500L << 20, ConfigLoader.load(null, Map.of("TEMPFAIL_SMTP_MAX_MESSAGE_SIZE", "1000M")).queue().minFree());
+        assertEquals(5L << 20, ConfigLoader.load(null, Map.of("TEMPFAIL_QUEUE_MIN_FREE", "5M")).queue().minFree());
         assertTrue(c.delivery().smarthost().isEmpty());
         assertTrue(c.delivery().routes().isEmpty());
         assertEquals(20, c.delivery().workers());

@@ -163,6 +163,29 @@ class IntakeTest {
     }
 
     @Test
+    void mailIsRefusedWhileTakingItWouldEatIntoMinFree() throws Exception {
+        long usable = java.nio.file.Files.getFileStore(dir).getUsableSpace();
+        start(Map.of("TEMPFAIL_SMTP_MAX_MESSAGE_SIZE", "2000M",
+                "TEMPFAIL_QUEUE_MIN_FREE", String.valueOf(Math.max(0, usable - (1L << 30)))));
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertEquals("452 4.3.1 Insufficient system storage", c.command("MAIL FROM:<s@example.org> SIZE=" + (1800L << 20)),
+                    "a SIZE= that would not leave queue.min_free");
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org> SIZE=1000"), "a small one still fits");
+        }
+        relay.close();
+        start(Map.of("TEMPFAIL_QUEUE_MIN_FREE", "100000000G"));
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            c.reply();
+            c.command("EHLO client.test");
+            assertEquals("452 4.3.1 Insufficient system storage", c.command("MAIL FROM:<s@example.org>"));
+            assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session goes on");
+        }
+        assertEquals(0, storedMessages());
+    }
+
+    @Test
     void tooManyRecipientsGets452() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_MAX_RECIPIENTS", "2"));
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
@@ -252,6 +275,14 @@ class IntakeTest {
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<\"a b\"@example.com>"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@[127.0.0.1]>"));
             assertEquals("250 2.0.0 Ok", c.command("RSET"));
+            assertTrue(c.command("EHLO " + "h".repeat(256)).startsWith("501 5.5.4 "), "a name the queue could not keep");
+            assertTrue(c.command("HELO " + "h".repeat(256)).startsWith("501 5.5.4 "));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
+            assertTrue(c.command("RCPT TO:<r@example.com> ORCPT=rfc822;" + "o".repeat(494)).startsWith("501 5.5.4 "),
+                    "ORCPT over RFC 3461's 500 characters");
+            assertTrue(c.command("RCPT TO:<" + "l".repeat(65) + "@example.com>").startsWith("501 5.1.3 "));
+            assertTrue(c.command("MAIL FROM:<s@example.org> ENVID=" + "e".repeat(101)).startsWith("5"));
+            assertEquals("250 2.0.0 Ok", c.command("RSET"));
             assertEquals("500 5.5.2 Error: line too long", c.command("NOOP " + "x".repeat(1200)));
             assertTrue(c.isClosedByServer());
         }
@@ -262,6 +293,23 @@ class IntakeTest {
             assertTrue(c.isClosedByServer());
         }
         assertEquals(0, storedMessages());
+    }
+
+    @Test
+    void theLongestValuesTheListenerAcceptsAreStored() throws Exception {
+        start(Map.of());
+        String longest = "l".repeat(64) + "@" + ("d".repeat(63) + ".").repeat(3) + "d".repeat(61);
+        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
+            c.reply();
+            assertTrue(c.command("EHLO " + "h".repeat(255)).startsWith("250-"));
+            assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + longest + "> ENVID=" + "e".repeat(100)));
+            assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + longest + "> ORCPT=rfc822;" + "o".repeat(493)));
+            c.command("DATA");
+            c.send("Subject: long\r\n\r\nhi\r\n.\r\n");
+            String reply = c.reply();
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
+        }
+        assertEquals(2 + 1, storedMessages(), "message, recipient and body");
     }
 
     @Test

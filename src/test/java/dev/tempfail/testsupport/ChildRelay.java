@@ -5,7 +5,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -28,11 +30,23 @@ public final class ChildRelay implements AutoCloseable {
 
     /** Starts {@code serve} with the queue in {@code queueDir}, TEMPFAIL_* {@code env}, and waits until it listens. */
     public static ChildRelay start(Path queueDir, Path log, Map<String, String> env) throws Exception {
+        return start(queueDir, log, env, List.of());
+    }
+
+    /**
+     * As {@link #start(Path, Path, Map)}, with more JVM options (e.g. {@code -Xmx256m}). The relay
+     * is always launched as in production: {@code -XX:+ExitOnOutOfMemoryError}, so that a JVM out
+     * of memory stops at once instead of letting H2 write a half-formed page.
+     */
+    public static ChildRelay start(Path queueDir, Path log, Map<String, String> env, List<String> jvmOptions)
+            throws Exception {
         int smtpPort = freePort();
         int adminPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.tempfail.Main", "serve");
+        List<String> command = new ArrayList<>(List.of(java, "-XX:+ExitOnOutOfMemoryError"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tempfail.Main", "serve"));
+        ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> all = new HashMap<>(env);
         all.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
         all.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
@@ -51,6 +65,11 @@ public final class ChildRelay implements AutoCloseable {
 
     public int adminPort() {
         return adminPort;
+    }
+
+    /** The exit code, once the process has ended. */
+    public int exitValue() {
+        return process.exitValue();
     }
 
     public boolean isAlive() {

@@ -71,6 +71,12 @@ public final class SmtpTestClient implements AutoCloseable {
         return new SmtpTestClient(s);
     }
 
+    /** Waits up to {@code limit} for each read from now on (10 s by default), for a server with much to do. */
+    public SmtpTestClient readTimeout(java.time.Duration limit) throws IOException {
+        socket.setSoTimeout((int) limit.toMillis());
+        return this;
+    }
+
     /** Reads one reply, all its lines joined by "\n" (e.g. "250-a\n250 b"). */
     public String reply() throws IOException {
         StringBuilder reply = new StringBuilder();
