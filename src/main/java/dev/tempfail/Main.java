@@ -7,6 +7,7 @@ import dev.tempfail.admin.ScheduleCommand;
 import dev.tempfail.admin.ServeCommand;
 import dev.tempfail.admin.UserCommand;
 import dev.tempfail.config.ConfigException;
+import dev.tempfail.queue.Database;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,6 +33,10 @@ public final class Main implements Runnable {
             if (e instanceof ConfigException) {
                 commandLine.getErr().println("tempfail: " + e.getMessage());
                 return CONFIG_ERROR;
+            }
+            if (e instanceof Database.QueueUnavailableException) {
+                commandLine.getErr().println("tempfail: " + e.getMessage());
+                return 1;
             }
             commandLine.getErr().println("tempfail: " + e);
             return 1;

@@ -27,7 +27,7 @@ import java.util.Optional;
  * runs, reads the queue database directly. Either way the JSON is the same.
  */
 @Command(name = "queue", mixinStandardHelpOptions = true, description = "See the queue.",
-        subcommands = {QueueCommand.List.class, QueueCommand.Show.class})
+        subcommands = {QueueCommand.List.class, QueueCommand.Show.class, QueueRecoverCommand.class})
 public final class QueueCommand implements Runnable {
     @Spec CommandSpec spec;
 

@@ -49,15 +49,18 @@ public final class Database implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create queue directory " + dir, e);
         }
-        String url = "jdbc:h2:file:" + dir.toAbsolutePath().normalize().resolve("tempfail")
-                + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url, "tempfail", "");
+        JdbcConnectionPool pool = JdbcConnectionPool.create(url(dir), "tempfail", "");
         pool.setMaxConnections(maxConnections);
-        Flyway.configure()
-                .dataSource(pool)
-                .locations("classpath:db/migration")
-                .load()
-                .migrate();
+        try {
+            Flyway.configure()
+                    .dataSource(pool)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            pool.dispose();
+            throw new QueueUnavailableException(dir, e);
+        }
         BodyStore bodies;
         try {
             bodies = new SpoolFiles(dir.resolve("spool"), fsync);
@@ -67,6 +70,33 @@ public final class Database implements AutoCloseable {
             throw new IllegalStateException("cannot read the spool in " + dir + ": " + e, e);
         }
         return new Database(pool, bodies, fsync);
+    }
+
+    /** The H2 URL of the queue in {@code dir}: durable commits (see the class comment). */
+    static String url(Path dir) {
+        return "jdbc:h2:file:" + file(dir) + ";WRITE_DELAY=0;DB_CLOSE_ON_EXIT=FALSE;LOCK_TIMEOUT=10000";
+    }
+
+    /** The H2 database file's path without its {@code .mv.db} ending. */
+    static Path file(Path dir) {
+        return dir.toAbsolutePath().normalize().resolve("tempfail");
+    }
+
+    /** The queue could not be opened: one line that says where, why, and what to do. */
+    public static final class QueueUnavailableException extends IllegalStateException {
+        QueueUnavailableException(Path dir, Throwable cause) {
+            super("cannot open the queue database in " + dir.toAbsolutePath().normalize() + ": " + firstLine(cause)
+                    + " (if another tempfail uses it, stop that one; if the file is damaged, "
+                    + "'tempfail queue recover' salvages what can be read into a fresh queue)", cause);
+        }
+
+        private static String firstLine(Throwable e) {
+            Throwable root = e;
+            while (root.getCause() != null && root.getCause() != root) root = root.getCause();
+            String m = String.valueOf(root.getMessage());
+            int nl = m.indexOf('\n');
+            return nl < 0 ? m : m.substring(0, nl);
+        }
     }
 
     /** Where the message bodies are; a row names its body by {@code message.body_ref}. */
