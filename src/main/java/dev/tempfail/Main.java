@@ -2,6 +2,7 @@ package dev.tempfail;
 
 import dev.tempfail.admin.ClassifyCommand;
 import dev.tempfail.admin.LabCommand;
+import dev.tempfail.admin.NodeCommand;
 import dev.tempfail.admin.QueueCommand;
 import dev.tempfail.admin.ScheduleCommand;
 import dev.tempfail.admin.ServeCommand;
@@ -16,7 +17,7 @@ import picocli.CommandLine.Spec;
 /** The {@code tempfail} command: one entry point, a subcommand per job. */
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
-        subcommands = {ServeCommand.class, QueueCommand.class, ClassifyCommand.class, ScheduleCommand.class,
+        subcommands = {ServeCommand.class, QueueCommand.class, NodeCommand.class, ClassifyCommand.class, ScheduleCommand.class,
                 LabCommand.class, UserCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration error (as for a usage error). */

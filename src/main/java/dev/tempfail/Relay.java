@@ -11,6 +11,7 @@ import dev.tempfail.intake.Intake;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.FreeSpace;
+import dev.tempfail.queue.NodeHeartbeat;
 import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.EventStore;
 import dev.tempfail.queue.QueueStats;
@@ -39,18 +40,20 @@ public final class Relay implements AutoCloseable {
     private final Intake smtp;
     private final DeliveryService delivery;
     private final AdminServer admin;
+    private final NodeHeartbeat heartbeat;
     private final Wakeup wakeup;
     private final Optional<WebhookSender> webhook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Relay(Database db, Wakeup wakeup, Intake smtp, DeliveryService delivery, AdminServer admin,
-                  Optional<WebhookSender> webhook) {
+                  Optional<WebhookSender> webhook, NodeHeartbeat heartbeat) {
         this.webhook = webhook;
         this.db = db;
         this.wakeup = wakeup;
         this.smtp = smtp;
         this.delivery = delivery;
         this.admin = admin;
+        this.heartbeat = heartbeat;
     }
 
     public static Relay start(TempfailConfig config, Clock clock) throws IOException, SQLException {
@@ -60,8 +63,8 @@ public final class Relay implements AutoCloseable {
     /** As {@link #start(TempfailConfig, Clock)}, with delivery timing for tests and the retry lab. */
     public static Relay start(TempfailConfig config, Clock clock, DeliveryService.Timing timing)
             throws IOException, SQLException {
-        Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + config.delivery().workers() + 8,
-                config.queue().fsync());
+        // Sessions write through the group commit (one connection); the pool serves the workers' reads.
+        Database db = Database.open(config.queue(), config.delivery().workers() + 8);
         try {
             Wakeup wakeup = new Wakeup();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -70,23 +73,26 @@ public final class Relay implements AutoCloseable {
             Intake smtp = Intake.open(config,
                     new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = new AdminServer(config.admin());
-            new QueueApi(new QueueReader(db)).register(admin);
+            new QueueApi(new QueueReader(db), timing.wallClock()).register(admin);
             QueueStats stats = new QueueStats(db);
             new MetricsApi(metrics, stats, clock).register(admin);
             new HealthApi(smtp::isRunning, stats, config.queue().dir(), config.smtp().maxMessageSize()).register(admin);
             delivery.start();
             smtp.start();
             admin.start();
-            log.info("started: smtp {}:{}{}{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
+            String smtpAt = config.smtp().listen().host() + ":" + smtp.port();
+            String adminAt = config.admin().listen().host() + ":" + admin.port();
+            NodeHeartbeat heartbeat = NodeHeartbeat.start(db, config.queue().nodeId(), smtpAt, adminAt, timing.wallClock());
+            log.info("started: node {}, smtp {}{}{}, admin {}, queue {}", config.queue().nodeId(), smtpAt,
                     smtp.tlsPort().isPresent() ? ", smtps " + config.smtp().tlsListen().get().host() + ":" + smtp.tlsPort().getAsInt() : "",
                     smtp.submissionPort().isPresent() ? ", submission " + config.submission().listen().get().host() + ":"
                             + smtp.submissionPort().getAsInt() : "",
-                    config.admin().listen().host(), admin.port(), config.queue().dir().toAbsolutePath().normalize());
+                    adminAt, config.queue().describe());
             Optional<WebhookSender> webhook = config.events().enabled()
                     ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
                     : Optional.empty();
             webhook.ifPresent(WebhookSender::start);
-            return new Relay(db, wakeup, smtp, delivery, admin, webhook);
+            return new Relay(db, wakeup, smtp, delivery, admin, webhook, heartbeat);
         } catch (IOException | SQLException | RuntimeException e) {
             db.close();
             throw e;
@@ -128,6 +134,7 @@ public final class Relay implements AutoCloseable {
         delivery.close();
         webhook.ifPresent(WebhookSender::close);
         admin.close();
+        heartbeat.close();
         db.close();
         log.info("stopped");
     }

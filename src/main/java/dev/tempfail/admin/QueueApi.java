@@ -2,6 +2,8 @@ package dev.tempfail.admin;
 
 import dev.tempfail.queue.QueueReader;
 
+import java.time.Clock;
+
 /**
  * The queue's part of the admin API: the same views and actions as the {@code tempfail queue}
  * and {@code tempfail destination} commands, which call these endpoints while a relay runs.
@@ -12,9 +14,12 @@ public final class QueueApi {
     static final int MAX_LIMIT = 100_000;
 
     private final QueueReader reader;
+    private final Clock wallClock;
 
-    public QueueApi(QueueReader reader) {
+    /** {@code wallClock}: real time, against which node heartbeats are judged. */
+    public QueueApi(QueueReader reader, Clock wallClock) {
         this.reader = reader;
+        this.wallClock = wallClock;
     }
 
     public void register(AdminServer admin) {
@@ -23,6 +28,7 @@ public final class QueueApi {
                 .map(AdminResponse::ok)
                 .orElseThrow(() -> new AdminResponse.Failure(404, "no message " + r.param("id") + " in the queue")));
         admin.get("/api/destinations", r -> AdminResponse.ok(reader.throttles()));
+        admin.get("/api/nodes", r -> AdminResponse.ok(reader.nodes(wallClock.instant())));
     }
 
     /** A listing's {@code limit}: a positive number up to {@link #MAX_LIMIT}; anything else is refused, never cut. */

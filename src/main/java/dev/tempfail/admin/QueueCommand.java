@@ -105,7 +105,7 @@ public final class QueueCommand implements Runnable {
     }
 
     /** The admin API's answer, or empty when no relay listens there. */
-    private static Optional<String> fetch(TempfailConfig cfg, String path) throws IOException, InterruptedException {
+    static Optional<String> fetch(TempfailConfig cfg, String path) throws IOException, InterruptedException {
         URI uri = URI.create("http://" + cfg.admin().listen() + path);
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
         try {
@@ -121,15 +121,15 @@ public final class QueueCommand implements Runnable {
         }
     }
 
-    private interface Read<T> {
+    interface Read<T> {
         T from(QueueReader reader) throws Exception;
     }
 
-    private static <T> T readLocal(TempfailConfig cfg, Read<T> read) throws Exception {
-        if (!Files.exists(cfg.queue().dir().resolve("tempfail.mv.db"))) {
+    static <T> T readLocal(TempfailConfig cfg, Read<T> read) throws Exception {
+        if (!cfg.queue().postgresql() && !Files.exists(cfg.queue().dir().resolve("tempfail.mv.db"))) {
             throw new IOException("no relay answers at " + cfg.admin().listen() + " and there is no queue at " + cfg.queue().dir());
         }
-        try (Database db = Database.open(cfg.queue().dir(), 2)) {
+        try (Database db = Database.open(cfg.queue(), 2)) {
             return read.from(new QueueReader(db));
         }
     }

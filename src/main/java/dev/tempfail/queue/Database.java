@@ -1,7 +1,11 @@
 package dev.tempfail.queue;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.tempfail.config.QueueConfig;
 import org.flywaydb.core.Flyway;
-import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import javax.sql.DataSource;
 import java.io.IOException;
@@ -9,67 +13,105 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The queue's H2 file database: opened with durable commits, migrated by Flyway
- * ({@code db/migration}) before anything else touches it; and beside it the message bodies
- * ({@link BodyStore}, spool files in {@code queue.dir/spool}), swept at opening ({@link BodySweep}).
+ * The queue's database, opened with durable commits and migrated by Flyway
+ * ({@code db/migration}, the same SQL for both backends) before anything else touches it:
+ * the embedded H2 file under {@code queue.dir} for one node, or a PostgreSQL database
+ * ({@code queue.url}) that several nodes share; and the message bodies ({@link BodyStore},
+ * spool files in {@code queue.dir/spool}), swept at opening ({@link BodySweep}).
  *
- * <p>H2's default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
+ * <p>H2: its default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
  * half a second, so a {@code kill -9} right after a 250 could lose it. WRITE_DELAY=0 writes
  * every commit to the file before the commit returns: the operating system then holds it,
  * whatever happens to our process. To survive the machine going down too, {@link GroupCommit}
  * forces the file to the disk ({@code CHECKPOINT SYNC}, an fsync) before a commit counts.
+ *
+ * <p>PostgreSQL: a commit returns once the server has flushed it to its write-ahead log, as
+ * long as {@code synchronous_commit} is not {@code off}; every connection of the pool forces
+ * it back to {@code on} if the server, database or role turned it off (stronger settings such as
+ * {@code remote_apply} are kept). A server running with {@code fsync=off} is reported at start.
  */
 public final class Database implements AutoCloseable {
-    private final JdbcConnectionPool pool;
+    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    /** Turns synchronous_commit on for the session if something turned it off; keeps it as it is otherwise. */
+    static final String FORCE_SYNCHRONOUS_COMMIT =
+            "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'";
+
+    /** The two kinds of queue database; where their SQL or their promises differ, this says how. */
+    public enum Backend { H2, POSTGRESQL }
+
+    private final HikariDataSource pool;
+    private final Backend backend;
     private final BodyStore bodies;
     private final GroupCommit commits;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private Database(JdbcConnectionPool pool, BodyStore bodies, boolean fsync) {
+    private Database(HikariDataSource pool, Backend backend, BodyStore bodies, boolean fsync) {
         this.pool = pool;
+        this.backend = backend;
         this.bodies = bodies;
-        this.commits = new GroupCommit(pool, bodies, fsync);
-    }
-
-    public static Database open(Path dir, int maxConnections) {
-        return open(dir, maxConnections, true);
+        this.commits = new GroupCommit(pool, bodies, fsync, backend == Backend.H2);
     }
 
     /**
-     * @param fsync force writes to the disk before a commit counts (see {@link GroupCommit});
-     *              false keeps commits safe from the process dying, but not from the machine
+     * Opens (and migrates) the queue {@code queue} names, with at most {@code maxConnections}
+     * connections. Reads {@code queue.password_file} now, so that a changed password needs only a restart.
      */
-    public static Database open(Path dir, int maxConnections, boolean fsync) {
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot create queue directory " + dir, e);
+    public static Database open(QueueConfig queue, int maxConnections) {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("tempfail-queue");
+        hc.setMaximumPoolSize(Math.max(2, maxConnections)); // Flyway holds two at once while it migrates
+        hc.setMinimumIdle(Math.min(2, maxConnections)); // connections are opened as load needs them
+        hc.setConnectionTimeout(10_000);
+        Backend backend;
+        if (queue.postgresql()) {
+            backend = Backend.POSTGRESQL;
+            hc.setJdbcUrl(queue.url().orElseThrow());
+            queue.user().ifPresent(hc::setUsername);
+            queue.passwordFile().ifPresent(f -> hc.setPassword(readPassword(f)));
+            hc.setConnectionInitSql(FORCE_SYNCHRONOUS_COMMIT);
+        } else {
+            backend = Backend.H2;
+            try {
+                Files.createDirectories(queue.dir());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create queue directory " + queue.dir(), e);
+            }
+            hc.setJdbcUrl(url(queue.dir()));
+            hc.setUsername("tempfail");
+            hc.setPassword("");
         }
-        JdbcConnectionPool pool = JdbcConnectionPool.create(url(dir), "tempfail", "");
-        pool.setMaxConnections(maxConnections);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc); // connects at once: a locked or damaged H2 file, a server that refuses
+        } catch (RuntimeException e) {
+            throw new QueueUnavailableException(queue, e);
+        }
         try {
             Flyway.configure()
                     .dataSource(pool)
                     .locations("classpath:db/migration")
                     .load()
-                    .migrate();
-        } catch (RuntimeException e) {
-            pool.dispose();
-            throw new QueueUnavailableException(dir, e);
+                    .migrate(); // on PostgreSQL under an advisory lock: nodes starting together migrate once
+            if (backend == Backend.POSTGRESQL) warnIfNotDurable(pool);
+        } catch (RuntimeException | SQLException e) {
+            pool.close();
+            throw new QueueUnavailableException(queue, e);
         }
         BodyStore bodies;
         try {
-            bodies = new SpoolFiles(dir.resolve("spool"), fsync);
+            bodies = new SpoolFiles(queue.dir().resolve("spool"), queue.fsync());
             BodySweep.run(pool, bodies);
         } catch (IOException | SQLException e) {
-            pool.dispose();
-            throw new IllegalStateException("cannot read the spool in " + dir + ": " + e, e);
+            pool.close();
+            throw new IllegalStateException("cannot read the spool in " + queue.dir() + ": " + e, e);
         }
-        return new Database(pool, bodies, fsync);
+        return new Database(pool, backend, bodies, queue.fsync());
     }
 
     /** The H2 URL of the queue in {@code dir}: durable commits (see the class comment). */
@@ -84,10 +126,11 @@ public final class Database implements AutoCloseable {
 
     /** The queue could not be opened: one line that says where, why, and what to do. */
     public static final class QueueUnavailableException extends IllegalStateException {
-        QueueUnavailableException(Path dir, Throwable cause) {
-            super("cannot open the queue database in " + dir.toAbsolutePath().normalize() + ": " + firstLine(cause)
-                    + " (if another tempfail uses it, stop that one; if the file is damaged, "
-                    + "'tempfail queue recover' salvages what can be read into a fresh queue)", cause);
+        QueueUnavailableException(QueueConfig queue, Throwable cause) {
+            super("cannot open the queue database " + (queue.postgresql() ? "at " : "in ") + queue.describe() + ": "
+                    + firstLine(cause) + (queue.postgresql() ? " (check queue.url, queue.user, queue.password_file and "
+                    + "that the server runs)" : " (if another tempfail uses it, stop that one; if the file is damaged, "
+                    + "'tempfail queue recover' salvages what can be read into a fresh queue)"), cause);
         }
 
         private static String firstLine(Throwable e) {
@@ -97,6 +140,33 @@ public final class Database implements AutoCloseable {
             int nl = m.indexOf('\n');
             return nl < 0 ? m : m.substring(0, nl);
         }
+    }
+
+    private static String readPassword(Path file) {
+        try {
+            String text = Files.readString(file);
+            int eol = text.indexOf('\n');
+            return (eol < 0 ? text : text.substring(0, eol)).strip();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read queue.password_file " + file, e);
+        }
+    }
+
+    /** A PostgreSQL server with fsync off acknowledges commits it may lose in a crash of its host: say so. */
+    private static void warnIfNotDurable(DataSource pool) throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement();
+             ResultSet r = s.executeQuery("SELECT current_setting('fsync'), current_setting('synchronous_commit')")) {
+            r.next();
+            if (!"on".equals(r.getString(1))) {
+                log.warn("the PostgreSQL server runs with fsync={}: a 250 survives a crash of tempfail, not of the database host",
+                        r.getString(1));
+            }
+            if ("off".equals(r.getString(2))) throw new SQLException("synchronous_commit is still off on a queue connection");
+        }
+    }
+
+    public Backend backend() {
+        return backend;
     }
 
     /** Where the message bodies are; a row names its body by {@code message.body_ref}. */
@@ -130,11 +200,13 @@ public final class Database implements AutoCloseable {
     public void close() {
         if (closed.getAndSet(true)) return;
         commits.close();
-        try (Connection c = pool.getConnection()) {
-            c.createStatement().execute("SHUTDOWN");
-        } catch (SQLException ignored) {
-            // already closed, or closing anyway
+        if (backend == Backend.H2) {
+            try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                s.execute("SHUTDOWN"); // compacts and closes the file; PostgreSQL is shared and stays up
+            } catch (SQLException ignored) {
+                // already closed, or closing anyway
+            }
         }
-        pool.dispose();
+        pool.close();
     }
 }

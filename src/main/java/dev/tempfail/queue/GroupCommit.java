@@ -1,6 +1,6 @@
 package dev.tempfail.queue;
 
-import org.h2.jdbcx.JdbcConnectionPool;
+import com.zaxxer.hikari.HikariDataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -19,11 +19,11 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
- * Durable writes that share commits. Every commit is a write to the H2 file, and those are
- * serialised; so threads that write at the same moment (sessions finishing DATA, workers
- * recording tries) hand their work to one committer thread, which runs whatever is waiting
- * in one transaction, commits once, and then releases every caller in it. Alone, a write is
- * committed at once; under load, many share a commit.
+ * Durable writes that share commits. Every commit is a write to the H2 file (or a flush of
+ * PostgreSQL's write-ahead log), and those are serialised; so threads that write at the same
+ * moment (sessions finishing DATA, workers recording tries) hand their work to one committer
+ * thread, which runs whatever is waiting in one transaction, commits once, and then releases
+ * every caller in it. Alone, a write is committed at once; under load, many share a commit.
  *
  * <p>{@link #run} returns only after the commit that holds the caller's work: a caller may
  * then say 250. Each work runs under a savepoint, so one bad write (a value the schema refuses)
@@ -49,9 +49,10 @@ final class GroupCommit implements AutoCloseable {
 
     private record Pending(Work work, CompletableFuture<Void> committed) {}
 
-    private final JdbcConnectionPool pool;
+    private final HikariDataSource pool;
     private final BodyStore bodies;
     private final boolean fsync;
+    private final boolean checkpoint;
     private final BlockingQueue<Pending> pending = new LinkedBlockingQueue<>();
     /** Committed works waiting for the next sync to the disk (only with fsync on). */
     private final BlockingQueue<Pending> unsynced = new LinkedBlockingQueue<>();
@@ -61,14 +62,17 @@ final class GroupCommit implements AutoCloseable {
 
     /**
      * @param bodies the bodies the rows name: synced ({@link BodyStore#sync}) before the commits that name them count
-     * @param fsync  after commits, force the file to the disk before releasing the callers (a
-     *               separate thread syncs while the next batch is committed), so that a 250
-     *               survives a power loss, not only the death of the process
+     * @param fsync  after commits, force the bodies and the file to the disk before releasing the
+     *               callers (a separate thread syncs while the next batch is committed), so that a
+     *               250 survives a power loss, not only the death of the process
+     * @param checkpoint the database is H2, whose file the sync forces with {@code CHECKPOINT SYNC};
+     *               a PostgreSQL commit is already on the server's disk when it returns
      */
-    GroupCommit(JdbcConnectionPool pool, BodyStore bodies, boolean fsync) {
+    GroupCommit(HikariDataSource pool, BodyStore bodies, boolean fsync, boolean checkpoint) {
         this.pool = pool;
         this.bodies = bodies;
         this.fsync = fsync;
+        this.checkpoint = checkpoint;
         startCommitter();
         if (fsync) startSyncer();
     }
@@ -145,14 +149,46 @@ final class GroupCommit implements AutoCloseable {
         if (open) restart.run();
     }
 
-    private void commit(List<Pending> batch) throws SQLException {
+    private void commit(List<Pending> batch) {
+        try {
+            commitOnce(batch);
+        } catch (ConnectionLost e) {
+            // A connection the server dropped while it sat in the pool (a restart, a fail-over):
+            // nothing of the batch reached a commit, so it is safe to run again, once, on a fresh
+            // connection, after the pool has let go of every connection it had.
+            log.warn("queue connection lost before the commit, retrying the batch on a new connection: {}", e.getCause().toString());
+            pool.getHikariPoolMXBean().softEvictConnections();
+            try {
+                commitOnce(batch.stream().filter(p -> !p.committed().isDone()).toList());
+            } catch (ConnectionLost again) {
+                SQLException failed = again.getCause();
+                batch.forEach(p -> p.committed().completeExceptionally(failed));
+            }
+        }
+    }
+
+    /** Thrown when the connection broke before the commit was sent: the batch may be run again. */
+    private static final class ConnectionLost extends Exception {
+        ConnectionLost(SQLException cause) {
+            super(cause);
+        }
+
+        @Override
+        public synchronized SQLException getCause() {
+            return (SQLException) super.getCause();
+        }
+    }
+
+    private void commitOnce(List<Pending> batch) throws ConnectionLost {
         List<Pending> stored = new ArrayList<>(batch.size());
+        boolean committing = false;
         try (Connection c = pool.getConnection()) {
             c.setAutoCommit(false);
             try {
                 for (Pending p : batch) {
                     if (runUnderSavepoint(c, p)) stored.add(p);
                 }
+                committing = true;
                 c.commit();
             } catch (Throwable t) {
                 try {
@@ -162,12 +198,35 @@ final class GroupCommit implements AutoCloseable {
                 }
                 throw t;
             }
-        } catch (SQLException | RuntimeException e) {
-            stored.forEach(p -> p.committed().completeExceptionally(e));
+        } catch (SQLException e) {
+            if (!committing && connectionBroken(e)) throw new ConnectionLost(e);
+            failAll(batch, e);
+            return;
+        } catch (RuntimeException e) {
+            failAll(batch, e);
             return;
         }
         if (fsync) unsynced.addAll(stored);
         else stored.forEach(p -> p.committed().complete(null));
+    }
+
+    /**
+     * The whole batch failed (a broken connection, a failed commit): every caller in it is told,
+     * including any whose work never started (a future already failed under its savepoint stays so).
+     */
+    private static void failAll(List<Pending> batch, Exception e) {
+        batch.forEach(p -> p.committed().completeExceptionally(e));
+    }
+
+    /** SQL state class 08 (connection exception) or 57P0x (the server is shutting the session down). */
+    private static boolean connectionBroken(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLException s && s.getSQLState() != null
+                    && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P0"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** One caller's work; if it fails, only it is rolled back and told, and the batch goes on. */
@@ -196,9 +255,9 @@ final class GroupCommit implements AutoCloseable {
                 if (first == null) continue;
                 synced.add(first);
                 unsynced.drainTo(synced); // everything committed before the sync starts is covered by it
-                try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+                try {
                     bodies.sync();
-                    s.execute("CHECKPOINT SYNC");
+                    if (checkpoint) checkpointSync();
                     synced.forEach(p -> p.committed().complete(null));
                 } catch (Exception e) {
                     SQLException failed = e instanceof SQLException s ? s : new SQLException("queue sync failed: " + e, e);
@@ -212,6 +271,12 @@ final class GroupCommit implements AutoCloseable {
             } finally {
                 synced.clear();
             }
+        }
+    }
+
+    private void checkpointSync() throws SQLException {
+        try (Connection c = pool.getConnection(); Statement s = c.createStatement()) {
+            s.execute("CHECKPOINT SYNC");
         }
     }
 

@@ -89,6 +89,25 @@ public final class QueueReader {
         return List.copyOf(out);
     }
 
+    /** The nodes that use this queue, by name, as of {@code now} (wall-clock time). */
+    public List<QueueView.Node> nodes(Instant now) throws SQLException {
+        List<QueueView.Node> out = new ArrayList<>();
+        try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery("SELECT n.id, n.started_at, "
+                + "n.heartbeat_at, n.stopped_at, n.smtp_listen, n.admin_listen, "
+                + "(SELECT COUNT(*) FROM recipient WHERE lease_owner = n.id) FROM node n ORDER BY n.id")) {
+            while (r.next()) {
+                long heartbeat = r.getLong(3);
+                r.getLong(4);
+                boolean stopped = !r.wasNull();
+                String state = stopped ? "stopped"
+                        : now.toEpochMilli() - heartbeat > NodeHeartbeat.SILENT_AFTER.toMillis() ? "silent" : "running";
+                out.add(new QueueView.Node(r.getString(1), state, iso(r.getLong(2)), iso(heartbeat), r.getString(5),
+                        r.getString(6), r.getInt(7)));
+            }
+        }
+        return List.copyOf(out);
+    }
+
     public Optional<QueueView.Message> show(String queueId) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement s = c.prepareStatement("SELECT id, queue_id, sender, size, received_at, envid, ret, "

@@ -1,5 +1,6 @@
 package dev.tempfail.queue;
 
+import dev.tempfail.config.QueueConfig;
 import org.h2.tools.Recover;
 import org.h2.tools.RunScript;
 
@@ -54,7 +55,7 @@ public final class QueueRecovery {
             c.createStatement().execute("SHUTDOWN");
         }
         int unreferenced = quarantine(work, named); // before the start-up sweep would remove them
-        try (Database db = Database.open(dir, 2); Connection c = db.connection()) {
+        try (Database db = Database.open(QueueConfig.h2(dir, true, "recovery"), 2); Connection c = db.connection()) {
             return new Result(count(c, "SELECT COUNT(*) FROM message"), count(c, "SELECT COUNT(*) FROM recipient"),
                     unreferenced, damaged, kept);
         }

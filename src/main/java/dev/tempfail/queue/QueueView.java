@@ -35,6 +35,15 @@ public final class QueueView {
     public record Throttle(String destination, String pausedUntil, Integer maxConnections, Integer maxPerHour,
                            String reason, String since) {}
 
+    /**
+     * A relay using this queue ({@code queue.node_id}): {@code state} is {@code running} (a
+     * heartbeat within {@link NodeHeartbeat#SILENT_AFTER}), {@code silent} (none since: it died or
+     * lost the database; its leases expire and other nodes take its work) or {@code stopped}
+     * (a clean stop); {@code leased} is how many recipients it holds right now.
+     */
+    public record Node(String node, String state, String startedAt, String lastSeen, String smtp, String admin,
+                       int leased) {}
+
     /** The queue listing, with the destinations currently throttled. */
     public record Listing(int total, List<Summary> messages, List<Throttle> throttled) {}
 }

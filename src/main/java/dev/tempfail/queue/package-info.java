@@ -28,7 +28,10 @@
  * retry lab). {@link dev.tempfail.queue.DeliveryQueue#lease} reads due candidates from the
  * index, then takes each with a conditional UPDATE that still requires it to be due
  * ({@code state} and {@code next_attempt_at} unchanged), so two schedulers or two nodes never
- * both win a row; it reads back what it won by {@code (lease_owner, lease_token)}. Rows the
+ * both win a row; it reads back what it won by {@code (lease_owner, lease_token)}. On
+ * PostgreSQL (nodes sharing one queue) the candidates are read {@code FOR UPDATE SKIP LOCKED}:
+ * locked as read, and those another node is taking at that moment are passed over instead of
+ * waited for. Rows the
  * caller does not admit now (their destination already holds its share of memory) are
  * postponed the same conditional way, not leased.
  *

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tempfail.config.AdminConfig;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.queue.Database;
+import dev.tempfail.testsupport.TestQueues;
 import dev.tempfail.queue.QueueStats;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -27,7 +28,7 @@ class HealthApiTest {
 
     @Test
     void failingChecksGive503AndSayWhich() throws Exception {
-        try (Database db = Database.open(dir, 4);
+        try (Database db = TestQueues.open(dir, 4);
              AdminServer admin = new AdminServer(new AdminConfig(new HostPort("127.0.0.1", 0), Optional.of("t0ken")))) {
             QueueStats stats = new QueueStats(db);
             new HealthApi(() -> false, stats, dir, Long.MAX_VALUE).register(admin);

@@ -1,6 +1,7 @@
 package dev.tempfail.delivery;
 
 import dev.tempfail.Relay;
+import dev.tempfail.queue.Database;
 import dev.tempfail.queue.Destinations;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -15,6 +16,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -50,9 +52,16 @@ class ThrottleFailureTest {
             try (Relay relay = Relay.start(config, clock, TestRelays.FAST)) {
                 // the destination is held to one connection: its 250 lifts that, a write that will fail
                 new Destinations(relay.database()).restrict(destination, T0, null, 1, 0, "test limit");
-                try (Connection c = relay.database().connection()) {
-                    c.createStatement().execute("CREATE TRIGGER refuse_writes BEFORE INSERT, UPDATE, DELETE ON destination "
-                            + "FOR EACH ROW CALL '" + RefuseWrites.class.getName() + "'");
+                try (Connection c = relay.database().connection(); Statement s = c.createStatement()) {
+                    if (relay.database().backend() == Database.Backend.POSTGRESQL) {
+                        s.execute("CREATE FUNCTION refuse_writes() RETURNS trigger LANGUAGE plpgsql AS "
+                                + "$$ BEGIN RAISE EXCEPTION 'injected failure: the destination table refuses writes'; END $$");
+                        s.execute("CREATE TRIGGER refuse_writes BEFORE INSERT OR UPDATE OR DELETE ON destination "
+                                + "FOR EACH ROW EXECUTE FUNCTION refuse_writes()");
+                    } else {
+                        s.execute("CREATE TRIGGER refuse_writes BEFORE INSERT, UPDATE, DELETE ON destination "
+                                + "FOR EACH ROW CALL '" + RefuseWrites.class.getName() + "'");
+                    }
                 }
                 try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
                     String reply = c.sendMail("s@example.org", List.of("r@example.com"), "Subject: once\r\n\r\nonce\r\n");

@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.testsupport.TestQueues;
 import dev.tempfail.queue.Database;
 import dev.tempfail.testsupport.ChildRelay;
 import dev.tempfail.testsupport.SmtpTestClient;
@@ -61,7 +62,7 @@ class KillNineTest {
         assertTrue(acknowledged.size() >= ACKS_BEFORE_KILL / 2,
                 "load too small to mean anything: " + acknowledged.size() + " acks; serve log:\n" + serve.log());
 
-        try (Database db = Database.open(dir.resolve("queue"), 2)) {
+        try (Database db = TestQueues.open(dir.resolve("queue"), 2)) {
             for (Map.Entry<String, byte[]> ack : acknowledged.entrySet()) {
                 byte[] stored = StoredBodies.read(db, ack.getKey());
                 assertNotNull(stored, "acknowledged message " + ack.getKey() + " was lost");

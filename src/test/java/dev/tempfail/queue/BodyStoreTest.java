@@ -1,6 +1,7 @@
 package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.StoredBodies;
+import dev.tempfail.testsupport.TestQueues;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +45,7 @@ class BodyStoreTest {
 
     @Test
     void aBodyIsAFileInTheSpoolNamedByItsRow() throws Exception {
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             enqueue(db, "Q1");
             assertArrayEquals(CONTENT, Files.readAllBytes(dir.resolve("spool/Q1")));
             MessageForDelivery m = new DeliveryQueue(db, new Wakeup(), "node-a").content(messageId(db, "Q1"));
@@ -57,13 +58,13 @@ class BodyStoreTest {
 
     @Test
     void startUpRemovesBodiesNoRowNamesAndKeepsARowWhoseBodyIsMissing() throws Exception {
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             enqueue(db, "KEPT");
             enqueue(db, "LOST");
         }
         Files.write(dir.resolve("spool/ORPHAN"), CONTENT); // a crash between the body and its commit
         Files.delete(dir.resolve("spool/LOST"));
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             assertFalse(Files.exists(dir.resolve("spool/ORPHAN")), "the orphan is removed");
             assertArrayEquals(CONTENT, StoredBodies.read(db, "KEPT"));
             MessageForDelivery lost = new DeliveryQueue(db, new Wakeup(), "node-a").content(messageId(db, "LOST"));
@@ -74,7 +75,7 @@ class BodyStoreTest {
 
     @Test
     void aBodyStoredInTheDatabaseBeforeV2IsStillRead() throws Exception {
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             try (Connection c = db.connection()) {
                 c.createStatement().execute("INSERT INTO message (queue_id, sender, size, received_at) VALUES ('OLD', '', "
                         + CONTENT.length + ", 0)");

@@ -1,5 +1,6 @@
 package dev.tempfail.queue;
 
+import dev.tempfail.testsupport.TestQueues;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -30,7 +31,7 @@ class DeliveryQueueTest {
 
     @BeforeEach
     void open() {
-        db = Database.open(dir, 4);
+        db = TestQueues.open(dir, 4);
         queue = new DeliveryQueue(db, new Wakeup(), "node-a");
         store = new QueueStore(db, new Wakeup());
     }

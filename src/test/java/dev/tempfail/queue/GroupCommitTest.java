@@ -1,5 +1,6 @@
 package dev.tempfail.queue;
 
+import dev.tempfail.testsupport.TestQueues;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.SmtpTestClient;
@@ -54,7 +55,7 @@ class GroupCommitTest {
     @Test
     void aBadWriteFailsAloneAndNoWorkInItsBatchRunsTwice() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(12);
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             CountDownLatch release = new CountDownLatch(1);
             Future<?> held = holdCommitter(db, pool, release);
             List<AtomicInteger> runs = new ArrayList<>();

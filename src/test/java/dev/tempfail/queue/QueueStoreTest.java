@@ -1,6 +1,7 @@
 package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.StoredBodies;
+import dev.tempfail.testsupport.TestQueues;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,7 @@ class QueueStoreTest {
     void enqueueStoresMessageBytesAndRecipientsDueNow() throws Exception {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        try (Database db = Database.open(dir, 4)) {
+        try (Database db = TestQueues.open(dir, 4)) {
             String id = QueueIds.next(Clock.fixed(now, ZoneOffset.UTC));
             new QueueStore(db, new Wakeup()).enqueue(new NewMessage(id, "a@example.org", List.of(
                     new NewMessage.NewRecipient("x@Example.COM", null, null),
@@ -52,7 +53,7 @@ class QueueStoreTest {
     void concurrentMessagesShareCommitsAndAFailingOneFailsAlone() throws Exception {
         Instant now = Instant.parse("2026-11-23T10:00:00Z");
         byte[] content = "Subject: hi\r\n\r\nbody\r\n".getBytes(StandardCharsets.US_ASCII);
-        try (Database db = Database.open(dir, 8)) {
+        try (Database db = TestQueues.open(dir, 8)) {
             QueueStore store = new QueueStore(db, new Wakeup());
             java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
             List<java.util.concurrent.Future<String>> results = new java.util.ArrayList<>();

@@ -28,7 +28,7 @@ public final class ChildRelay implements AutoCloseable {
         this.adminPort = adminPort;
     }
 
-    /** Starts {@code serve} with the queue in {@code queueDir}, TEMPFAIL_* {@code env}, and waits until it listens. */
+    /** Starts {@code serve} with the queue of {@code queueDir} ({@link TestQueues}), TEMPFAIL_* {@code env}, and waits until it listens. */
     public static ChildRelay start(Path queueDir, Path log, Map<String, String> env) throws Exception {
         return start(queueDir, log, env, List.of());
     }
@@ -50,7 +50,7 @@ public final class ChildRelay implements AutoCloseable {
         Map<String, String> all = new HashMap<>(env);
         all.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);
         all.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:" + adminPort);
-        all.put("TEMPFAIL_QUEUE_DIR", queueDir.toString());
+        all.putAll(TestQueues.env(queueDir));
         all.putIfAbsent("TEMPFAIL_DELIVERY_DNS_SERVERS", "127.0.0.1:9"); // never a real resolver
         pb.environment().putAll(all);
         pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));

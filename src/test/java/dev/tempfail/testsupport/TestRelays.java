@@ -20,7 +20,8 @@ public final class TestRelays {
     private TestRelays() {}
 
     /**
-     * The embedded defaults with test ports and {@code queueDir}, then {@code overrides}
+     * The embedded defaults with test ports and the queue of {@code queueDir} ({@link TestQueues}:
+     * H2 in it, or the PostgreSQL database made for it), then {@code overrides}
      * (TEMPFAIL_* style). Delivery is off unless a test turns it on, and DNS questions go to a
      * loopback port where nothing answers, so no test ever asks a real resolver.
      */
@@ -28,7 +29,7 @@ public final class TestRelays {
         Map<String, String> env = new HashMap<>();
         env.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:0");
         env.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:0");
-        env.put("TEMPFAIL_QUEUE_DIR", queueDir.toString());
+        env.putAll(TestQueues.env(queueDir));
         env.put("TEMPFAIL_DELIVERY_ENABLED", "false");
         env.put("TEMPFAIL_DELIVERY_DNS_SERVERS", "127.0.0.1:9");
         env.put("TEMPFAIL_DELIVERY_DNS_TIMEOUT", "500ms");

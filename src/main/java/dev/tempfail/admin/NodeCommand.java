@@ -1,0 +1,59 @@
+package dev.tempfail.admin;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.tempfail.config.TempfailConfig;
+import dev.tempfail.queue.QueueView;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code tempfail node list}: the relays that use this queue (several share a PostgreSQL queue),
+ * whether each is running, and how many recipients each holds. Asks the running relay's admin
+ * API, or reads the queue database when none answers, as {@code queue list} does.
+ */
+@Command(name = "node", mixinStandardHelpOptions = true, description = "See the nodes that share the queue.",
+        subcommands = {NodeCommand.ListNodes.class})
+public final class NodeCommand implements Runnable {
+    @Spec CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true,
+            description = "List the nodes: state (running, silent, stopped), start, last heartbeat, leased recipients.")
+    static final class ListNodes implements java.util.concurrent.Callable<Integer> {
+        @Spec CommandSpec spec;
+        @Mixin ConfigOption config;
+        @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;
+
+        @Override
+        public Integer call() throws Exception {
+            TempfailConfig cfg = config.load();
+            Optional<String> remote = QueueCommand.fetch(cfg, "/api/nodes");
+            List<QueueView.Node> nodes = remote.isPresent()
+                    ? Json.MAPPER.readValue(remote.get(), new TypeReference<List<QueueView.Node>>() {})
+                    : QueueCommand.readLocal(cfg, reader -> reader.nodes(Instant.now()));
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(Json.pretty(nodes));
+                return 0;
+            }
+            String format = "%-24s %-8s %-24s %-24s %7s  %s%n";
+            out.printf(format, "NODE", "STATE", "STARTED", "LAST SEEN", "LEASED", "SMTP / ADMIN");
+            for (QueueView.Node n : nodes) {
+                out.printf(format, n.node(), n.state(), n.startedAt(), n.lastSeen(), n.leased(), n.smtp() + " / " + n.admin());
+            }
+            return 0;
+        }
+    }
+}
