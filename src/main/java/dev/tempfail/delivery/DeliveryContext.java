@@ -13,4 +13,4 @@ import java.time.Clock;
 /** What every delivery job shares: the queue, the throttles, the route, the client, the rules, the mail log and the events. */
 record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
                        SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
-                       MailLog mailLog, DeliveryEvents events) {}
+                       MailLog mailLog, DeliveryEvents events, NextHopSecurity security) {}

@@ -125,7 +125,7 @@ final class DeliveryJob implements Runnable {
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();
-        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets);
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()));
         Instant now = ctx.clock().instant();
 
         Target used = result.target();
@@ -155,6 +155,9 @@ final class DeliveryJob implements Runnable {
         List<Destinations.Change> throttles = Objects.equals(before, after)
                 ? List.of() : List.of(new Destinations.Change(destination, after));
         String relay = used == null ? "none" : used.toString();
+        if (result.tls()) {
+            ctx.mailLog().tlsEstablished(recipients.get(0).queueId(), relay, result.tlsCipher(), result.tlsVerified());
+        }
         for (HostFailure f : result.failedConnections()) {
             ctx.mailLog().hostFailed(recipients.get(0).queueId(), f.target().toString(), f.stage().label(),
                     f.reply().toString());

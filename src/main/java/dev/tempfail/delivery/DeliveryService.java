@@ -15,6 +15,7 @@ import dev.tempfail.smtp.SmtpClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
@@ -70,7 +71,7 @@ public final class DeliveryService implements AutoCloseable {
             Clock.systemUTC());
 
     public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing, MailLog mailLog)
-            throws SQLException {
+            throws SQLException, IOException {
         DeliveryQueue queue = new DeliveryQueue(db, wakeup, config.queue().nodeId());
         int freed = queue.recoverLeases(timing.wallClock().instant(), clock.instant());
         if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run of node {} or expired", freed,
@@ -88,7 +89,8 @@ public final class DeliveryService implements AutoCloseable {
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies(), mailLog),
-                new Lanes(workers), clock, mailLog, new DeliveryEvents(config.events().enabled()));
+                new Lanes(workers), clock, mailLog, new DeliveryEvents(config.events().enabled()),
+                NextHopSecurity.from(config.outboundTls()));
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
         scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,

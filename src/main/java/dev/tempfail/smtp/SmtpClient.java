@@ -60,13 +60,22 @@ public final class SmtpClient {
      * the first of {@code targets} that gets as far as MAIL FROM.
      */
     public DeliveryResult deliver(Envelope envelope, byte[] content, List<Target> targets) {
+        return deliver(envelope, content, targets, Security.OPPORTUNISTIC);
+    }
+
+    /** As {@link #deliver(Envelope, byte[], List)}, with the TLS policy and login the next hop needs. */
+    public DeliveryResult deliver(Envelope envelope, byte[] content, List<Target> targets, Security security) {
         long size = envelope.size() > 0 ? envelope.size() : content.length;
-        return new Attempt(envelope, MessageContent.of(content), size).run(targets);
+        return new Attempt(envelope, MessageContent.of(content), size, security).run(targets);
     }
 
     /** As {@link #deliver(Envelope, byte[], List)}, reading the content from {@code content} for each DATA. */
     public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets) {
-        return new Attempt(envelope, content, envelope.size()).run(targets);
+        return deliver(envelope, content, targets, Security.OPPORTUNISTIC);
+    }
+
+    public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets, Security security) {
+        return new Attempt(envelope, content, envelope.size(), security).run(targets);
     }
 
     /** One call of {@code deliver}: the state of the conversation and the results so far. */
@@ -80,8 +89,10 @@ public final class SmtpClient {
         private Stage stage = Stage.CONNECT;
         /** The final dot went out and its reply has not come yet: the message may have been delivered. */
         private boolean awaitingDotReply;
+        private final Security security;
 
-        Attempt(Envelope env, MessageContent content, long size) {
+        Attempt(Envelope env, MessageContent content, long size, Security security) {
+            this.security = security;
             this.env = env;
             this.content = Objects.requireNonNull(content, "content");
             this.size = size;
@@ -93,12 +104,12 @@ public final class SmtpClient {
             for (Target target : targets) {
                 ConnectionCache.Idle idle = cache == null ? null : cache.take(target);
                 if (idle != null) return transact(idle.connection(), idle.capabilities());
-                Established e = connect(target, startTls);
+                Established e = connect(target, startTls && security.tls() != TlsPolicy.NONE);
                 if (e != null) return transact(e.connection(), e.capabilities());
             }
             HostFailure last = failures.get(failures.size() - 1);
             for (int i = 0; i < results.length; i++) settle(i, last.stage(), last.reply(), last.synthetic());
-            return new DeliveryResult(null, false, null, EhloCapabilities.NONE, 0, List.of(results), failures);
+            return new DeliveryResult(null, false, null, false, EhloCapabilities.NONE, 0, List.of(results), failures);
         }
 
         // ---- getting a usable connection -------------------------------------------------------
@@ -130,6 +141,7 @@ public final class SmtpClient {
                     c.quit(timeouts.mail());
                     return null;
                 }
+                boolean required = security.tls().required();
                 if (tryTls && caps.startTls()) {
                     stage = Stage.STARTTLS;
                     try {
@@ -138,11 +150,24 @@ public final class SmtpClient {
                     } catch (IOException | Refused e) {
                         c.close();
                         String why = e instanceof Refused r ? r.what + " refused: " + r.reply : describe((IOException) e);
+                        if (required) { // never a clear-text retry: the policy says TLS or nothing
+                            fail(target, Stage.STARTTLS, synthetic(421, "4.7.5", "TLS with " + target + " failed: " + why
+                                    + " (tls: " + security.tls().name().toLowerCase(java.util.Locale.ROOT) + ")"));
+                            return null;
+                        }
                         fail(target, Stage.STARTTLS, synthetic(421, "4.7.5",
                                 "TLS with " + target + " failed: " + why + "; trying again without TLS"));
                         return connect(target, false);
                     }
                 }
+                if (required && !c.tls()) {
+                    fail(target, Stage.STARTTLS, synthetic(421, "4.7.4", "TLS is required (tls: "
+                            + security.tls().name().toLowerCase(java.util.Locale.ROOT) + "), but " + target
+                            + (caps.startTls() ? " declined STARTTLS" : " does not offer STARTTLS")));
+                    c.quit(timeouts.mail());
+                    return null;
+                }
+                if (security.login() != null && !login(c, caps, target)) return null;
                 return new Established(c, caps);
             } catch (IOException e) {
                 c.close();
@@ -185,12 +210,35 @@ public final class SmtpClient {
                 log.debug("{} declined STARTTLS ({}); going on without TLS", c.target(), r);
                 return null;
             }
-            c.startTls(timeouts.ehlo());
+            c.startTls(timeouts.ehlo(), security.tls() == TlsPolicy.VERIFY, security.trust());
             try {
                 return hello(c);
             } catch (Refused e) {
                 throw new Refused("EHLO after STARTTLS", e.reply);
             }
+        }
+
+        /**
+         * AUTH PLAIN with the configured login, only over TLS; false (the host failed, temporarily,
+         * as Postfix defers on a SASL failure) if it cannot be done or is refused.
+         */
+        private boolean login(SmtpConnection c, EhloCapabilities caps, Target target) throws IOException {
+            Security.Login login = security.login();
+            String problem = null;
+            if (!c.tls()) problem = "no TLS, and the password is never sent in clear text";
+            else if (!caps.has("AUTH")) problem = "the server offers no AUTH";
+            if (problem == null) {
+                String token = java.util.Base64.getEncoder().encodeToString(
+                        ("\0" + login.user() + "\0" + login.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                c.send("AUTH PLAIN " + token, timeouts.ehlo());
+                c.flush(timeouts.ehlo());
+                SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to AUTH");
+                if (r.code() == 235) return true;
+                problem = "the server said " + r;
+            }
+            fail(target, Stage.EHLO, synthetic(454, "4.7.8", "AUTH as " + login.user() + " to " + target + " failed: " + problem));
+            c.quit(timeouts.mail());
+            return false;
         }
 
         // ---- transactions --------------------------------------------------------------------
@@ -243,7 +291,7 @@ public final class SmtpClient {
                     settle(i, stage, synthetic(451, "4.3.0", "Internal error: no reply recorded for this recipient"), true);
                 }
             }
-            return new DeliveryResult(c.target(), c.tls(), c.tlsCipher(), caps, transactions, List.of(results), failures);
+            return new DeliveryResult(c.target(), c.tls(), c.tlsCipher(), c.verified(), caps, transactions, List.of(results), failures);
         }
 
         /** RSET and into the cache, if reuse is on and the server agrees; false if the connection is to be closed. */

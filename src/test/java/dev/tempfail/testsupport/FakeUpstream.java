@@ -100,6 +100,8 @@ public final class FakeUpstream implements AutoCloseable {
         private String startTlsReply;
         private String greeting;
         private String ehloReply;
+        private String loginUser;
+        private String loginPassword;
         private String heloReply;
         private String mailReply;
         private String dataReply;
@@ -129,6 +131,9 @@ public final class FakeUpstream implements AutoCloseable {
         public Builder startTls(SSLContext serverContext) { this.tls = serverContext; return this; }
 
         /** Offer STARTTLS, answer 220, then answer the ClientHello with garbage and hang up. */
+        /** Offer AUTH PLAIN LOGIN and accept exactly this user and password. */
+        public Builder login(String user, String password) { this.loginUser = user; this.loginPassword = password; return this; }
+
         public Builder brokenStartTls() { this.brokenTls = true; return this; }
 
         /** Offer STARTTLS and answer it with this (e.g. {@code "454 4.7.0 TLS not available"}). */
@@ -212,6 +217,13 @@ public final class FakeUpstream implements AutoCloseable {
                 .messageHandlerFactory(Transaction::new)
                 .sessionHandler(new Sessions());
         if (script.tls != null) b.enableTLS(true).startTlsSocketFactory(script.tls);
+        if (script.loginUser != null) {
+            b.authenticationHandlerFactory(new org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory((user, password, context) -> {
+                if (!script.loginUser.equals(user) || !script.loginPassword.equals(password)) {
+                    throw new org.subethamail.smtp.auth.LoginFailedException("535 5.7.8 Authentication credentials invalid");
+                }
+            }));
+        }
         server = b.build();
         CommandHandler handler = server.getCommandHandler();
         handler.addCommand(new Ehlo());
@@ -414,6 +426,7 @@ public final class FakeUpstream implements AutoCloseable {
             if (script.pipelining) lines.add("PIPELINING");
             if (script.dsn) lines.add("DSN");
             if ((script.tls != null || script.brokenTls) && !sess.isTLSStarted()) lines.add("STARTTLS");
+            if (script.loginUser != null) lines.add("AUTH PLAIN LOGIN");
             lines.add("ENHANCEDSTATUSCODES");
             StringBuilder reply = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
