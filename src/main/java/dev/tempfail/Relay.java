@@ -1,6 +1,7 @@
 package dev.tempfail;
 
 import dev.tempfail.admin.AdminServer;
+import dev.tempfail.admin.Dashboard;
 import dev.tempfail.admin.HealthApi;
 import dev.tempfail.admin.MetricsApi;
 import dev.tempfail.admin.QueueApi;
@@ -11,6 +12,9 @@ import dev.tempfail.intake.Intake;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.FreeSpace;
+import dev.tempfail.queue.Destinations;
+import dev.tempfail.queue.History;
+import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.EventStore;
 import dev.tempfail.queue.QueueStats;
@@ -22,35 +26,45 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.BindException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The running relay: the queue, the SMTP listener that fills it, the delivery workers that
- * empty it, and the admin API that shows it. Started by {@code tempfail serve}, by tests and by the retry lab, each with its
- * own configuration and clock.
+ * empty it, the admin listener that shows and steers it, and the purge of old history. Started
+ * by {@code tempfail serve}, by tests and by the retry lab, each with its own configuration and clock.
  */
 public final class Relay implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("tempfail");
+    /** At most this many purge batches a minute: old history goes steadily, never in one long transaction. */
+    private static final int PURGE_BATCHES = 20;
 
     private final Database db;
     private final Intake smtp;
     private final DeliveryService delivery;
     private final AdminServer admin;
+    private final QueueReader reader;
     private final Wakeup wakeup;
+    private final ScheduledExecutorService housekeeping;
     private final Optional<WebhookSender> webhook;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Relay(Database db, Wakeup wakeup, Intake smtp, DeliveryService delivery, AdminServer admin,
-                  Optional<WebhookSender> webhook) {
+                  QueueReader reader, ScheduledExecutorService housekeeping, Optional<WebhookSender> webhook) {
         this.webhook = webhook;
         this.db = db;
         this.wakeup = wakeup;
         this.smtp = smtp;
         this.delivery = delivery;
         this.admin = admin;
+        this.reader = reader;
+        this.housekeeping = housekeeping;
     }
 
     public static Relay start(TempfailConfig config, Clock clock) throws IOException, SQLException {
@@ -62,21 +76,32 @@ public final class Relay implements AutoCloseable {
             throws IOException, SQLException {
         Database db = Database.open(config.queue().dir(), config.smtp().maxConnections() + config.delivery().workers() + 8,
                 config.queue().fsync());
+        ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "queue-purge");
+            t.setDaemon(true);
+            return t;
+        });
         try {
             Wakeup wakeup = new Wakeup();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MailLog mailLog = new MailLog(metrics);
-            DeliveryService delivery = new DeliveryService(config, db, wakeup, clock, timing, mailLog);
+            Destinations destinations = new Destinations(db);
+            DeliveryService delivery = new DeliveryService(config, db, wakeup, destinations, clock, timing, mailLog);
             Intake smtp = Intake.open(config,
                     new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
-            AdminServer admin = new AdminServer(config.admin());
-            new QueueApi(new QueueReader(db)).register(admin);
+            AdminServer admin = bindAdmin(config);
+            QueueReader reader = new QueueReader(db, config.retry());
+            new QueueApi(reader, new OperatorActions(db, wakeup, config.queue().keepBodies()), destinations,
+                    DeliveryService.operatorReports(config, db, clock, mailLog), mailLog, clock).register(admin.routes());
+            Dashboard.register(admin.routes(), reader);
             QueueStats stats = new QueueStats(db);
-            new MetricsApi(metrics, stats, clock).register(admin);
-            new HealthApi(smtp::isRunning, stats, config.queue().dir(), config.smtp().maxMessageSize()).register(admin);
+            new MetricsApi(metrics, stats, clock).register(admin.routes());
+            new HealthApi(smtp::isRunning, stats, config.queue().dir(), config.smtp().maxMessageSize()).register(admin.routes());
+            startSmtp(config, smtp);
             delivery.start();
-            smtp.start();
             admin.start();
+            History history = new History(db);
+            housekeeping.scheduleWithFixedDelay(() -> purge(history, config, clock), 1, 60, TimeUnit.SECONDS);
             log.info("started: smtp {}:{}{}{}, admin {}:{}, queue {}", config.smtp().listen().host(), smtp.port(),
                     smtp.tlsPort().isPresent() ? ", smtps " + config.smtp().tlsListen().get().host() + ":" + smtp.tlsPort().getAsInt() : "",
                     smtp.submissionPort().isPresent() ? ", submission " + config.submission().listen().get().host() + ":"
@@ -86,10 +111,43 @@ public final class Relay implements AutoCloseable {
                     ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
                     : Optional.empty();
             webhook.ifPresent(WebhookSender::start);
-            return new Relay(db, wakeup, smtp, delivery, admin, webhook);
+            return new Relay(db, wakeup, smtp, delivery, admin, reader, housekeeping, webhook);
         } catch (IOException | SQLException | RuntimeException e) {
+            housekeeping.shutdownNow();
             db.close();
             throw e;
+        }
+    }
+
+    private static AdminServer bindAdmin(TempfailConfig config) throws IOException {
+        try {
+            return new AdminServer(config.admin());
+        } catch (BindException e) {
+            throw new StartupException(e.getMessage(), e);
+        }
+    }
+
+    private static void startSmtp(TempfailConfig config, Intake smtp) {
+        try {
+            smtp.start();
+        } catch (RuntimeException e) {
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BindException) {
+                    throw new StartupException("SMTP listener (smtp.listen " + config.smtp().listen()
+                            + config.smtp().tlsListen().map(l -> ", smtp.tls_listen " + l).orElse("") + "): "
+                            + t.getMessage(), e);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static void purge(History history, TempfailConfig config, Clock clock) {
+        try {
+            int purged = history.purge(clock.instant(), config.queue().keepFinished(), PURGE_BATCHES);
+            if (purged > 0) log.info("purged {} finished message(s) older than queue.keep_finished", purged);
+        } catch (SQLException | RuntimeException e) {
+            log.warn("purging old history failed, trying again in a minute: {}", e.toString());
         }
     }
 
@@ -115,6 +173,11 @@ public final class Relay implements AutoCloseable {
         return db;
     }
 
+    /** The queue as the CLI and the admin API see it. */
+    public QueueReader reader() {
+        return reader;
+    }
+
     /** Makes the scheduler look for due work now: after a test or the lab has moved the clock on. */
     public void wakeScheduler() {
         wakeup.signal();
@@ -128,6 +191,7 @@ public final class Relay implements AutoCloseable {
         delivery.close();
         webhook.ifPresent(WebhookSender::close);
         admin.close();
+        housekeeping.shutdownNow();
         db.close();
         log.info("stopped");
     }

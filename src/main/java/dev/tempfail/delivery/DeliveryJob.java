@@ -61,6 +61,7 @@ final class DeliveryJob implements Runnable {
         boolean handedOn = false;
         started = ctx.clock().instant();
         try {
+            if (throttled(domain)) return; // the operator may suspend a recipient domain as well as a next hop
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
                 handedOn = enterLane(hosts);

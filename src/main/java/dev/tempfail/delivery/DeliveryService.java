@@ -6,6 +6,7 @@ import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.DeliveryQueue;
 import dev.tempfail.queue.Destinations;
+import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.Wakeup;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.ReplyRules;
@@ -19,6 +20,7 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -70,9 +72,10 @@ public final class DeliveryService implements AutoCloseable {
     public static final Timing DEFAULTS = new Timing(Duration.ofSeconds(1), dev.tempfail.smtp.SmtpTimeouts.rfc5321(),
             Clock.systemUTC());
 
-    public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Clock clock, Timing timing, MailLog mailLog)
-            throws SQLException, IOException {
-        DeliveryQueue queue = new DeliveryQueue(db, wakeup, config.queue().nodeId());
+    /** @param destinations the throttle state, shared with the operator's {@code destination suspend|resume} */
+    public DeliveryService(TempfailConfig config, Database db, Wakeup wakeup, Destinations destinations, Clock clock,
+                           Timing timing, MailLog mailLog) throws SQLException, IOException {
+        DeliveryQueue queue = new DeliveryQueue(db, wakeup, config.queue().nodeId(), config.queue().keepBodies());
         int freed = queue.recoverLeases(timing.wallClock().instant(), clock.instant());
         if (freed > 0) log.info("recovered {} recipient(s) left leased by a previous run of node {} or expired", freed,
                 queue.node());
@@ -84,7 +87,7 @@ public final class DeliveryService implements AutoCloseable {
         });
         Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
                 new RetryPolicy(config.retry(), new Random()));
-        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
+        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, destinations,
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
@@ -98,6 +101,22 @@ public final class DeliveryService implements AutoCloseable {
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");
         thread.setDaemon(true);
+    }
+
+    /**
+     * The failure reports about recipients the operator bounces ({@code queue bounce}): built as
+     * for any failure (NOTIFY honoured, no report to the null sender but a double bounce).
+     */
+    public static OperatorActions.Reports operatorReports(TempfailConfig config, Database db, Clock clock, MailLog mailLog) {
+        Notices notices = new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock, db.bodies(),
+                mailLog);
+        DeliveryQueue queue = new DeliveryQueue(db, new Wakeup(), config.queue().nodeId());
+        return (recipients, attempts) -> {
+            List<Notices.Report> reports = notices.reportsFor(recipients, attempts, false,
+                    () -> queue.content(recipients.get(0).messageId()));
+            reports.forEach(r -> r.log(mailLog)); // logged as built: the bounce commits them right after
+            return reports.stream().map(Notices.Report::message).toList();
+        };
     }
 
     public void start() {

@@ -117,9 +117,10 @@ public final class AttemptTrail {
         return out;
     }
 
-    /** Messages still in the queue (a message leaves when all its recipients are final and its DSNs are queued). */
+    /** Messages still in the queue (a message is finished when all its recipients are final and its DSNs are queued). */
     public int messagesInQueue() throws SQLException {
-        try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
+        try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery(
+                "SELECT COUNT(*) FROM message WHERE finished_at IS NULL")) {
             r.next();
             return r.getInt(1);
         }

@@ -1,7 +1,6 @@
 package dev.tempfail.dsn;
 
 import dev.tempfail.Relay;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -23,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,7 +115,7 @@ class DsnEndToEndTest {
             assertEquals(1, relayed.perRecipient().size());
             assertEquals("relayed", field(relayed.perRecipient().get(0), "Action"));
             assertEquals("rfc822; ok@example.com", field(relayed.perRecipient().get(0), "Final-Recipient"));
-            assertTrue(new QueueReader(relay.database()).show(queueId).isEmpty(), "the message is done");
+            assertNotNull(relay.reader().show(queueId).orElseThrow().finishedAt(), "the message is done");
         }
     }
 
@@ -183,7 +183,7 @@ class DsnEndToEndTest {
              FakeUpstream senders = FakeUpstream.builder().start()) {
             start(recipients, senders);
             String bounce = send("", "", List.of("<bad@example.com>"));
-            Await.until(LIMIT, "tried", () -> new QueueReader(relay.database()).show(bounce).isEmpty());
+            Await.until(LIMIT, "tried", () -> relay.reader().show(bounce).orElseThrow().finishedAt() != null);
             // an ordinary failure afterwards does produce a report: by then the first would have been sent too
             send("app@example.org", "", List.of("<bad@example.com>"));
             Await.until(LIMIT, "one report", () -> senders.messages().size() == 1);
@@ -210,7 +210,7 @@ class DsnEndToEndTest {
                 c.command("DATA");
                 c.send("Subject: x\r\n\r\nx\r\n.\r\n");
                 String reply = c.reply();
-                QueueView.Message m = new QueueReader(relay.database()).show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+                QueueView.Message m = relay.reader().show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
                 assertEquals("id+1", m.envid());
                 assertEquals("HDRS", m.ret());
                 assertEquals("DELAY,FAILURE", m.recipients().get(0).notifyOn());
