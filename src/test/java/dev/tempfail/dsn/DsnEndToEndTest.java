@@ -193,6 +193,30 @@ class DsnEndToEndTest {
     }
 
     @Test
+    void aReportThatBouncesIsADoubleBounceCopiedToThePostmaster() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder()
+                .rcptReply("bad@example.com", "550 5.1.1 <bad@example.com>: user does not exist").start();
+             FakeUpstream senders = FakeUpstream.builder()
+                     .rcptReply("gone@example.org", "550 5.1.1 <gone@example.org>: no such user").start();
+             FakeUpstream postmaster = FakeUpstream.builder().start()) {
+            relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
+                    "TEMPFAIL_DSN_DOUBLE_BOUNCE_TO", "postmaster@admin.example",
+                    "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + recipients.port() + "', example.org: '127.0.0.1:"
+                            + senders.port() + "', admin.example: '127.0.0.1:" + postmaster.port() + "'}")), clock, TestRelays.FAST);
+            send("gone@example.org", "", List.of("<bad@example.com>"));
+            // the failure report to gone@example.org fails in its turn: a double bounce, copied to the postmaster
+            Await.until(LIMIT, "the double bounce reached the postmaster", () -> postmaster.messages().size() == 1);
+            FakeUpstream.Received copy = postmaster.messages().get(0);
+            assertEquals("", copy.sender(), "from <>");
+            assertEquals(List.of("postmaster@admin.example"), copy.recipients());
+            ParsedReport r = report(copy);
+            assertEquals("failed", field(r.perRecipient().get(0), "Action"));
+            assertEquals("rfc822; gone@example.org", field(r.perRecipient().get(0), "Final-Recipient"));
+            assertEquals(1, senders.commands("RCPT").size(), "the report was tried once, never reported to <>");
+        }
+    }
+
+    @Test
     void malformedDsnParametersAreRefusedAndGoodOnesStored() throws Exception {
         try (FakeUpstream recipients = FakeUpstream.builder().start(); FakeUpstream senders = FakeUpstream.builder().start()) {
             relay = Relay.start(TestRelays.config(dir, Map.of()), clock, TestRelays.FAST); // delivery off: look at what is stored
