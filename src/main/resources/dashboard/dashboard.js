@@ -82,7 +82,7 @@ async function refreshMessages() {
     }
     const row = el("tr", {"data-id": m.queue_id, class: m.queue_id === selected ? "selected" : ""},
         el("td", {}, m.queue_id), el("td", {}, m.received_at), el("td", {}, m.sender || "<>"), el("td", {}, m.subject || ""), rcpts);
-    row.onclick = () => { selected = m.queue_id; refresh(); };
+    row.onclick = () => { location.hash = "id=" + m.queue_id; };
     body.append(row);
   }
   document.getElementById("shown").textContent = listing.messages.length + " shown of " + listing.total;
@@ -173,7 +173,11 @@ document.getElementById("token-form").onsubmit = e => {
   document.getElementById("token-form").hidden = true;
   refresh();
 };
-const fromHash = new URLSearchParams(location.hash.slice(1)).get("id");
-if (fromHash) selected = fromHash;
-refresh();
+// The message shown is in the address (#id=QUEUE_ID): a link to it opens it.
+function fromHash() {
+  selected = new URLSearchParams(location.hash.slice(1)).get("id");
+  refresh();
+}
+window.addEventListener("hashchange", fromHash);
+fromHash();
 setInterval(refresh, REFRESH_MS);
