@@ -5,6 +5,7 @@ import dev.tempfail.admin.Dashboard;
 import dev.tempfail.admin.HealthApi;
 import dev.tempfail.admin.MetricsApi;
 import dev.tempfail.admin.QueueApi;
+import dev.tempfail.config.Durations;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.events.WebhookSender;
@@ -29,6 +30,8 @@ import java.io.IOException;
 import java.net.BindException;
 import java.sql.SQLException;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -53,11 +56,14 @@ public final class Relay implements AutoCloseable {
     private final Wakeup wakeup;
     private final ScheduledExecutorService housekeeping;
     private final Optional<WebhookSender> webhook;
+    private final Duration grace;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private Relay(Database db, Wakeup wakeup, Intake smtp, DeliveryService delivery, AdminServer admin,
-                  QueueReader reader, ScheduledExecutorService housekeeping, Optional<WebhookSender> webhook) {
+                  QueueReader reader, ScheduledExecutorService housekeeping, Optional<WebhookSender> webhook,
+                  Duration grace) {
         this.webhook = webhook;
+        this.grace = grace;
         this.db = db;
         this.wakeup = wakeup;
         this.smtp = smtp;
@@ -111,7 +117,7 @@ public final class Relay implements AutoCloseable {
                     ? Optional.of(new WebhookSender(config.events(), new EventStore(db), clock, timing.maxIdle()))
                     : Optional.empty();
             webhook.ifPresent(WebhookSender::start);
-            return new Relay(db, wakeup, smtp, delivery, admin, reader, housekeeping, webhook);
+            return new Relay(db, wakeup, smtp, delivery, admin, reader, housekeeping, webhook, config.shutdownGrace());
         } catch (IOException | SQLException | RuntimeException e) {
             housekeeping.shutdownNow();
             db.close();
@@ -183,12 +189,21 @@ public final class Relay implements AutoCloseable {
         wakeup.signal();
     }
 
-    /** Stops taking mail first, then closes the queue, so no transaction is cut off half-way. */
+    /**
+     * A clean stop within {@code shutdown_grace}: stops leasing, refuses new connections and ends
+     * idle sessions with {@code 421 4.3.2}, lets messages mid-DATA and deliveries in flight
+     * finish (cutting what is left at the end of the grace), releases what was not tried, and
+     * only then closes the queue, so no transaction is cut off half-way.
+     */
     @Override
     public void close() {
         if (closed.getAndSet(true)) return;
+        Instant deadline = Instant.now().plus(grace);
+        log.info("stopping: up to {} for messages being received and deliveries in flight", Durations.compact(grace));
+        delivery.stopLeasing();
+        smtp.drain(deadline); // until then and below, new connections hear 421 4.3.2
+        delivery.drain(deadline);
         smtp.close();
-        delivery.close();
         webhook.ifPresent(WebhookSender::close);
         admin.close();
         housekeeping.shutdownNow();

@@ -61,6 +61,7 @@ final class DeliveryJob implements Runnable {
         boolean handedOn = false;
         started = ctx.clock().instant();
         try {
+            if (ctx.stopping().get()) return; // the relay is stopping: no new try
             if (throttled(domain)) return; // the operator may suspend a recipient domain as well as a next hop
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
@@ -86,7 +87,7 @@ final class DeliveryJob implements Runnable {
                 ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
-                if (!throttled(destination)) send(hosts);
+                if (!ctx.stopping().get() && !throttled(destination)) send(hosts);
             } catch (Exception | Error e) {
                 failSafe(e);
             } finally {

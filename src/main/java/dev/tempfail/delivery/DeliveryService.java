@@ -20,11 +20,12 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -43,8 +44,15 @@ public final class DeliveryService implements AutoCloseable {
     /** Recipients held in memory per worker (running, waiting, parked in lanes), as Postfix's active queue. */
     static final int IN_MEMORY_PER_WORKER = 50;
 
+    /** After the grace, how long cut conversations get to record their outcome before the queue closes. */
+    private static final Duration AFTER_CUT = Duration.ofSeconds(10);
+
     private final ExecutorService workers;
     private final Scheduler scheduler;
+    private final DeliveryContext ctx;
+    private final DeliveryQueue queue;
+    private final Clock clock;
+    private final Clock wallClock;
     private final Thread thread;
     private final boolean enabled;
 
@@ -87,13 +95,16 @@ public final class DeliveryService implements AutoCloseable {
         });
         Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
                 new RetryPolicy(config.retry(), new Random()));
-        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, destinations,
+        this.queue = queue;
+        this.clock = clock;
+        this.wallClock = timing.wallClock();
+        ctx = new DeliveryContext(config.delivery(), queue, destinations,
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies(), mailLog),
                 new Lanes(workers), clock, mailLog, new DeliveryEvents(config.events().enabled()),
-                NextHopSecurity.from(config.outboundTls()));
+                NextHopSecurity.from(config.outboundTls()), new AtomicBoolean());
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
         scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,
@@ -124,17 +135,47 @@ public final class DeliveryService implements AutoCloseable {
         else log.info("delivery is disabled (delivery.enabled: false): mail is queued, nothing is sent");
     }
 
-    /** Stops leasing, lets running tries finish for a few seconds, then abandons them (their leases return them). */
-    @Override
-    public void close() {
+    /** Stops leasing new work; what is in memory either finishes its try or, not yet begun, gives it up. */
+    public void stopLeasing() {
+        ctx.stopping().set(true);
         scheduler.stop();
-        workers.shutdown();
+    }
+
+    /**
+     * A clean stop: no new tries; tries in flight finish until {@code deadline} (wall-clock
+     * time) and are recorded; any still going then are cut (recorded as a lost connection, so
+     * tried again later) and get a few seconds to record it; every recipient this node still
+     * holds is released, due at once. Nothing that a next hop answered 250 is left to be sent
+     * again, and nothing is left {@code delivering}.
+     */
+    public void drain(Instant deadline) {
+        stopLeasing();
         try {
-            thread.join(5_000);
-            if (!workers.awaitTermination(5, TimeUnit.SECONDS)) workers.shutdownNow();
+            thread.join(Math.max(1, Duration.between(wallClock.instant(), deadline).toMillis()));
+            int left = scheduler.awaitIdle(deadline);
+            if (left > 0) {
+                int cut = ctx.client().abortAll();
+                log.warn("stop: {} recipient(s) still in delivery at the end of the grace period; {} connection(s) cut, "
+                        + "to be tried again", left, cut);
+                left = scheduler.awaitIdle(wallClock.instant().plus(AFTER_CUT));
+                if (left > 0) log.error("stop: {} recipient(s) did not finish their try; released", left);
+            }
         } catch (InterruptedException e) {
-            workers.shutdownNow();
             Thread.currentThread().interrupt();
         }
+        workers.shutdown();
+        ctx.client().closeIdle();
+        try {
+            int released = queue.freeOwnLeases(clock.instant());
+            if (released > 0) log.info("stop: {} recipient(s) not tried yet released to the queue", released);
+        } catch (SQLException e) {
+            log.error("stop: cannot release this node's leases (the next start frees them): {}", e.toString());
+        }
+    }
+
+    /** Stops at once, as {@link #drain} with no grace. */
+    @Override
+    public void close() {
+        drain(wallClock.instant());
     }
 }

@@ -401,15 +401,22 @@ public final class DeliveryQueue {
      * A live lease of another node sharing the queue is left alone. Returns how many were freed.
      */
     public int recoverLeases(Instant wallClock, Instant now) throws SQLException {
-        int own;
+        return freeOwnLeases(now) + reclaimExpiredLeases(wallClock, now);
+    }
+
+    /**
+     * Frees every lease this node holds, due at {@code now}: at start-up (its previous run died),
+     * and at the end of a clean stop, once none of its jobs is running any more. Returns how
+     * many recipients were freed.
+     */
+    public int freeOwnLeases(Instant now) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement u = c.prepareStatement("UPDATE recipient SET " + FREED
                      + " WHERE lease_owner = ? AND state = 'delivering'")) {
             u.setLong(1, now.toEpochMilli());
             u.setString(2, node);
-            own = u.executeUpdate();
+            return u.executeUpdate();
         }
-        return own + reclaimExpiredLeases(wallClock, now);
     }
 
     /**

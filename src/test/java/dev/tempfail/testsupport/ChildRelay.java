@@ -3,8 +3,13 @@ package dev.tempfail.testsupport;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tempfail serve} in a child JVM, for what only a separate process can show: that a
- * relay killed with SIGKILL (no shutdown hook, no clean close of H2) loses nothing.
+ * relay killed with SIGKILL (no shutdown hook, no clean close of H2) loses nothing, and that
+ * one stopped with SIGTERM drains and exits 0.
  */
 public final class ChildRelay implements AutoCloseable {
     private final Process process;
@@ -103,6 +109,28 @@ public final class ChildRelay implements AutoCloseable {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** Sends SIGTERM (a clean stop) without waiting for it. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit and returns its exit code; fails if it is still running after {@code limit}. */
+    public int awaitExit(Duration limit) throws Exception {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new AssertionError("serve still running " + limit + " after SIGTERM: " + log());
+        }
+        return process.exitValue();
+    }
+
+    /** Messages in the queue, as its admin API counts them. */
+    public int queueTotal() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/queue?limit=1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).get("total").asInt();
     }
 
     /** SIGTERM: a clean stop. */

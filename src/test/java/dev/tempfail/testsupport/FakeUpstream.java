@@ -99,6 +99,8 @@ public final class FakeUpstream implements AutoCloseable {
         private boolean brokenTls;
         private String startTlsReply;
         private String greeting;
+        private String greetingName = "fake.test";
+        private String ehloName = "fake.test";
         private String ehloReply;
         private String loginUser;
         private String loginPassword;
@@ -138,6 +140,12 @@ public final class FakeUpstream implements AutoCloseable {
 
         /** Offer STARTTLS and answer it with this (e.g. {@code "454 4.7.0 TLS not available"}). */
         public Builder startTlsReply(String reply) { this.brokenTls = true; this.startTlsReply = reply; return this; }
+
+        /** The name in the 220 greeting (default {@code fake.test}); a relay's own name makes a loop. */
+        public Builder greetingName(String name) { this.greetingName = name; return this; }
+
+        /** The name in the first line of the EHLO reply (default {@code fake.test}). */
+        public Builder ehloName(String name) { this.ehloName = name; return this; }
 
         /** Refuse every connection with this greeting instead of 220, e.g. {@code "421 4.3.2 Busy"}. */
         public Builder greeting(String reply) { this.greeting = reply; return this; }
@@ -211,7 +219,7 @@ public final class FakeUpstream implements AutoCloseable {
         this.script = script;
         SMTPServer.Builder b = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
-                .hostName("fake.test")
+                .hostName(script.greetingName)
                 .softwareName("FakeUpstream")
                 .connectionTimeout(10, TimeUnit.SECONDS)
                 .messageHandlerFactory(Transaction::new)
@@ -419,7 +427,7 @@ public final class FakeUpstream implements AutoCloseable {
             sess.resetMailTransaction();
             sess.setHelo(args[1]);
             List<String> lines = new ArrayList<>();
-            lines.add("fake.test greets " + args[1]);
+            lines.add(script.ehloName + " greets " + args[1]);
             if (script.eightBitMime) lines.add("8BITMIME");
             if (script.size == 0) lines.add("SIZE");
             else if (script.size > 0) lines.add("SIZE " + script.size);
@@ -453,7 +461,7 @@ public final class FakeUpstream implements AutoCloseable {
             }
             sess.resetMailTransaction();
             sess.setHelo(args[1]);
-            sess.sendResponse("250 fake.test");
+            sess.sendResponse("250 " + script.ehloName);
         }
     }
 
