@@ -46,6 +46,18 @@ public final class ChildRelay implements AutoCloseable {
      */
     public static ChildRelay start(Path queueDir, Path log, Map<String, String> env, List<String> jvmOptions)
             throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(queueDir, log, env, jvmOptions);
+            } catch (PortTaken e) {
+                // the free port was taken between our check and the child's bind (other tests, other processes)
+                if (attempt == 3) throw new AssertionError("serve could not bind three times: " + e.getMessage());
+            }
+        }
+    }
+
+    private static ChildRelay startOnce(Path queueDir, Path log, Map<String, String> env, List<String> jvmOptions)
+            throws Exception {
         int smtpPort = freePort();
         int adminPort = freePort();
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -95,7 +107,13 @@ public final class ChildRelay implements AutoCloseable {
     private void awaitListening() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) throw new AssertionError("serve exited: " + log());
+            if (!process.isAlive()) {
+                String output = log();
+                if (output.endsWith("Address already in use\n") || output.endsWith("Address already in use")) {
+                    throw new PortTaken(output);
+                }
+                throw new AssertionError("serve exited: " + output);
+            }
             try (Socket s = new Socket("127.0.0.1", smtpPort)) {
                 return;
             } catch (IOException notYet) {
@@ -103,6 +121,12 @@ public final class ChildRelay implements AutoCloseable {
             }
         }
         throw new AssertionError("serve did not listen within 60 s: " + log());
+    }
+
+    private static final class PortTaken extends Exception {
+        PortTaken(String log) {
+            super(log.strip().lines().reduce((a, b) -> b).orElse(""));
+        }
     }
 
     private static int freePort() throws IOException {
@@ -122,7 +146,7 @@ public final class ChildRelay implements AutoCloseable {
             kill();
             throw new AssertionError("serve still running " + limit + " after SIGTERM: " + log());
         }
-        return process.exitValue();
+        return exitValue();
     }
 
     /** Messages in the queue, as its admin API counts them. */
