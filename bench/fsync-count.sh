@@ -32,7 +32,7 @@ traced() {
     wait_sink "$sinkout" $((WARMUP + MESSAGES)) "$LEG_TIMEOUT" || die "$name: the sink did not get them all"
     sleep 1                                   # the last records after the sink's 250
     kill -INT "$strace_pid"; wait "$strace_pid" 2>/dev/null || true
-    awk -v n="$name" '$NF ~ /^(fsync|fdatasync|sync_file_range|msync)$/ { print n, $NF, $(NF - 2) }' \
+    awk -v n="$name" '$NF ~ /^(fsync|fdatasync|sync_file_range|msync)$/ { print n, $NF, $4 }' \
         "$WORK/$name.strace" >>"$WORK/results"
 }
 
