@@ -1,6 +1,8 @@
 package dev.tempfail;
 
 import dev.tempfail.admin.ClassifyCommand;
+import dev.tempfail.admin.ConfigCommand;
+import dev.tempfail.admin.DestinationCommand;
 import dev.tempfail.admin.LabCommand;
 import dev.tempfail.admin.NodeCommand;
 import dev.tempfail.admin.QueueCommand;
@@ -17,8 +19,8 @@ import picocli.CommandLine.Spec;
 /** The {@code tempfail} command: one entry point, a subcommand per job. */
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
-        subcommands = {ServeCommand.class, QueueCommand.class, NodeCommand.class, ClassifyCommand.class, ScheduleCommand.class,
-                LabCommand.class, UserCommand.class})
+        subcommands = {ServeCommand.class, QueueCommand.class, DestinationCommand.class, NodeCommand.class,
+                ConfigCommand.class, ClassifyCommand.class, ScheduleCommand.class, LabCommand.class, UserCommand.class})
 public final class Main implements Runnable {
     /** Exit code for a configuration error (as for a usage error). */
     public static final int CONFIG_ERROR = 2;
@@ -35,7 +37,8 @@ public final class Main implements Runnable {
                 commandLine.getErr().println("tempfail: " + e.getMessage());
                 return CONFIG_ERROR;
             }
-            if (e instanceof Database.QueueUnavailableException) {
+            if (e instanceof Database.QueueUnavailableException || e instanceof StartupException
+                    || e instanceof java.io.IOException) {
                 commandLine.getErr().println("tempfail: " + e.getMessage());
                 return 1;
             }

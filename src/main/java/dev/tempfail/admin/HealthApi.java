@@ -28,8 +28,8 @@ public final class HealthApi {
         this.neededSpace = neededSpace;
     }
 
-    public void register(AdminServer admin) {
-        admin.open("GET", "/healthz", r -> check());
+    public void register(Routes routes) {
+        routes.open("GET", "/healthz", r -> check());
     }
 
     private AdminResponse check() {

@@ -2,30 +2,20 @@ package dev.tempfail.admin;
 
 import dev.tempfail.lab.LabReport;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
 /**
  * The {@code lab run --html} page: one self-contained HTML file (inline CSS and SVG, no
- * script, nothing fetched) with the retry curve drawn: one row per recipient, a mark per
- * attempt coloured by what came of it, the recipient's life in the queue as a line, and its
- * lifetime as a dashed line to where it ends (or an arrow when that is off the chart).
+ * script, nothing fetched) with the retry curve drawn by {@link Timeline}, totals, every
+ * attempt and the DSNs received.
  */
 final class LabHtml {
-    private static final int LEFT = 210;
-    private static final int RIGHT = 40;
-    private static final int WIDTH = 1100;
-    private static final int ROW = 22;
-    private static final int TOP = 40;
 
     private LabHtml() {}
 
     static String render(LabReport r) {
-        long end = Math.max(60, r.elapsed().scaledS());
-        for (LabReport.Recipient rc : r.recipients()) {
-            for (LabReport.Attempt a : rc.attempts()) end = Math.max(end, rc.arrivedS() + a.atS());
-        }
-        end = niceEnd(Math.round(end * 1.04));
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>tempfail lab run: ")
                 .append(esc(r.script())).append("</title>\n<style>\n")
@@ -53,10 +43,10 @@ final class LabHtml {
                         r.elapsed().realS(), LabText.span(r.elapsed().scaledS()))).append("</span></p>\n");
         for (String p : r.problems()) h.append("<p class=\"problem\">problem: ").append(esc(p)).append("</p>\n");
         h.append("<p class=\"legend\">")
-                .append(legend("#1b7f3b", "delivered")).append(legend("#ef8a00", "deferred (temporary failure)"))
-                .append(legend("#c62828", "failed (permanent)")).append(legend("#6a1b9a", "expired (lifetime over)"))
-                .append(legend("#1565c0", "DSN received")).append("</p>\n");
-        chart(h, r, end);
+                .append(legend(Timeline.DELIVERED, "delivered")).append(legend(Timeline.DEFERRED, "deferred (temporary failure)"))
+                .append(legend(Timeline.FAILED, "failed (permanent)")).append(legend(Timeline.EXPIRED, "expired (lifetime over)"))
+                .append(legend(Timeline.REPORT, "DSN received")).append("</p>\n");
+        chart(h, r);
         h.append("<h2 style=\"font-size:16px\">Attempts</h2>\n");
         for (LabReport.Recipient rc : r.recipients()) {
             h.append("<details><summary>").append(esc(rc.address())).append(" &mdash; ").append(esc(rc.outcome()))
@@ -84,94 +74,28 @@ final class LabHtml {
         return h.toString();
     }
 
-    private static void chart(StringBuilder h, LabReport r, long end) {
-        List<LabReport.Recipient> rows = r.recipients();
-        boolean dsnRow = !r.dsns().isEmpty();
-        int n = rows.size() + (dsnRow ? 1 : 0);
-        int height = TOP + n * ROW + 30;
-        double plot = WIDTH - LEFT - RIGHT;
-        h.append("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"").append(WIDTH).append("\" height=\"").append(height)
-                .append("\" viewBox=\"0 0 ").append(WIDTH).append(' ').append(height)
-                .append("\" font-family=\"system-ui,sans-serif\" font-size=\"12\" role=\"img\" aria-label=\"retry timeline\">\n");
-        long tick = tick(end);
-        for (long s = 0; s <= end; s += tick) {
-            double x = LEFT + plot * s / end;
-            h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#e3e6ea\"/>", x, TOP - 8, x, TOP + n * ROW));
-            h.append(String.format(Locale.ROOT, "<text x=\"%.1f\" y=\"%d\" text-anchor=\"middle\" fill=\"#555\">+%s</text>\n", x, TOP - 14,
-                    LabText.span(s)));
-        }
-        h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" fill=\"#555\">scaled time since the run began</text>\n",
-                LEFT, TOP + n * ROW + 22));
-        for (int i = 0; i < rows.size(); i++) {
-            LabReport.Recipient rc = rows.get(i);
-            int y = TOP + i * ROW + ROW / 2;
-            if (i % 2 == 1) h.append(String.format(Locale.ROOT, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#f6f7f9\"/>", y - ROW / 2, WIDTH, ROW));
-            h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>", LEFT - 10, y + 4, esc(clip(rc.address(), 28))));
-            double x0 = LEFT + plot * rc.arrivedS() / end;
-            long lifeEnd = rc.arrivedS() + r.lifetimeS();
-            double xl = LEFT + plot * Math.min(lifeEnd, end) / end;
-            h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#9aa3ad\" stroke-dasharray=\"4 3\">"
-                    + "<title>lifetime: until +%s</title></line>", x0, y, xl, y, LabText.span(lifeEnd)));
-            if (lifeEnd > end) {
-                h.append(String.format(Locale.ROOT, "<path d=\"M%.1f %d l-7 -4 v8 z\" fill=\"#9aa3ad\"><title>lifetime ends at +%s</title></path>",
-                        xl, y, LabText.span(lifeEnd)));
-            } else {
-                h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#6a1b9a\" stroke-width=\"2\"/>", xl, y - 7, xl, y + 7));
-            }
-            if (!rc.attempts().isEmpty()) {
-                LabReport.Attempt last = rc.attempts().get(rc.attempts().size() - 1);
-                double x1 = LEFT + plot * (rc.arrivedS() + last.atS()) / end;
-                h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#39424e\" stroke-width=\"2\"/>", x0, y, x1, y));
-            }
+    /** The lab run drawn with the one timeline: times are scaled seconds since the run began. */
+    private static void chart(StringBuilder h, LabReport r) {
+        List<Timeline.Row> rows = new ArrayList<>();
+        for (LabReport.Recipient rc : r.recipients()) {
+            List<Timeline.Mark> marks = new ArrayList<>();
             for (LabReport.Attempt a : rc.attempts()) {
-                double x = LEFT + plot * (rc.arrivedS() + a.atS()) / end;
-                h.append(String.format(Locale.ROOT, "<circle cx=\"%.1f\" cy=\"%d\" r=\"5\" fill=\"%s\" stroke=\"#fff\" stroke-width=\"1\">"
-                        + "<title>#%d %s: %s &#8594; %s</title></circle>", x, y, color(a.state()), a.attempt(), esc(a.at()),
-                        esc(nz(a.reply())), esc(a.state())));
+                marks.add(new Timeline.Mark(rc.arrivedS() + a.atS(), a.state(),
+                        "#" + a.attempt() + " " + a.at() + ": " + nz(a.reply()) + " \u2192 " + a.state()));
             }
-            h.append('\n');
+            rows.add(new Timeline.Row(rc.address(), rc.arrivedS(), rc.arrivedS() + r.lifetimeS(), marks));
         }
-        if (dsnRow) {
-            int y = TOP + rows.size() * ROW + ROW / 2;
-            h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\" fill=\"#1565c0\">DSNs to the sender</text>", LEFT - 10, y + 4));
-            for (LabReport.Dsn d : r.dsns()) {
-                double x = LEFT + plot * Math.min(d.atS(), end) / end;
-                h.append(String.format(Locale.ROOT, "<path d=\"M%.1f %d l6 6 l-6 6 l-6 -6 z\" fill=\"#1565c0\"><title>%s %s %s</title></path>",
-                        x, y - 6, esc(nz(d.action())), esc(nz(d.status())), esc(nz(d.finalRecipient()))));
-            }
-            h.append('\n');
-        }
-        h.append("</svg>\n");
-    }
-
-    private static String color(String state) {
-        return switch (state) {
-            case "delivered" -> "#1b7f3b";
-            case "failed" -> "#c62828";
-            case "expired" -> "#6a1b9a";
-            default -> "#ef8a00";
-        };
+        List<Timeline.Mark> dsns = r.dsns().stream().map(d -> new Timeline.Mark(d.atS(), "report",
+                nz(d.action()) + " " + nz(d.status()) + " " + nz(d.finalRecipient()))).toList();
+        h.append(Timeline.svg(rows, "DSNs to the sender", dsns, r.elapsed().scaledS(), "scaled time since the run began"));
     }
 
     private static String legend(String color, String label) {
         return "<span><i class=\"dot\" style=\"background:" + color + "\"></i>" + label + "</span>";
     }
 
-    /** A tick spacing that gives 5 to 12 ticks: 1, 2, 5, 10, 15, 30 minutes, 1, 2, 4, 6, 12 hours, days. */
-    static long tick(long end) {
-        long[] steps = {10, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 21600, 43200, 86400, 172800, 604800};
-        for (long s : steps) if (end / s <= 12) return s;
-        return Math.max(1, end / 10);
-    }
 
-    private static long niceEnd(long end) {
-        long t = tick(end);
-        return (end + t - 1) / t * t;
-    }
 
-    private static String clip(String s, int n) {
-        return s.length() <= n ? s : s.substring(0, n - 1) + "\u2026";
-    }
 
     private static String nz(String s) {
         return s == null ? "" : s;

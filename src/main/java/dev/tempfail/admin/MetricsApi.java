@@ -39,8 +39,8 @@ public final class MetricsApi {
                 .description("webhook events not yet taken by the receiver").register(registry);
     }
 
-    public void register(AdminServer admin) {
-        admin.get("/metrics", r -> {
+    public void register(Routes routes) {
+        routes.get("/metrics", r -> {
             synchronized (this) { // one snapshot per scrape, the figures of one scrape read together
                 last.set(stats.snapshot(clock.instant()));
                 return AdminResponse.text(200, CONTENT_TYPE, registry.scrape());

@@ -10,14 +10,12 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * {@code tempfail node list}: the relays that use this queue (several share a PostgreSQL queue),
  * whether each is running, and how many recipients each holds. Asks the running relay's admin
- * API, or reads the queue database when none answers, as {@code queue list} does.
+ * API, or runs the same endpoint on the queue database when none answers ({@link AdminClient}).
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "See the nodes that share the queue.",
         subcommands = {NodeCommand.ListNodes.class})
@@ -39,10 +37,12 @@ public final class NodeCommand implements Runnable {
         @Override
         public Integer call() throws Exception {
             TempfailConfig cfg = config.load();
-            Optional<String> remote = QueueCommand.fetch(cfg, "/api/nodes");
-            List<QueueView.Node> nodes = remote.isPresent()
-                    ? Json.MAPPER.readValue(remote.get(), new TypeReference<List<QueueView.Node>>() {})
-                    : QueueCommand.readLocal(cfg, reader -> reader.nodes(Instant.now()));
+            AdminClient.Answer a = AdminClient.call(cfg, "GET", "/api/nodes", null, spec.commandLine().getErr());
+            if (a.status() != 200) {
+                spec.commandLine().getErr().println("tempfail: " + a.error());
+                return 1;
+            }
+            List<QueueView.Node> nodes = Json.MAPPER.readValue(a.body(), new TypeReference<List<QueueView.Node>>() {});
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.pretty(nodes));

@@ -12,12 +12,16 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import sun.misc.Signal;
 
 import java.time.Clock;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code tempfail serve}: run the relay until stopped (SIGTERM/SIGINT stop it cleanly). */
+/**
+ * {@code tempfail serve}: run the relay until stopped. SIGTERM and SIGINT stop it cleanly
+ * ({@link Relay#close}, within {@code shutdown_grace}) and it exits 0.
+ */
 @Command(name = "serve", mixinStandardHelpOptions = true, description = "Run the relay: SMTP listener, queue, admin API.")
 public final class ServeCommand implements Callable<Integer> {
     @Spec
@@ -48,12 +52,15 @@ public final class ServeCommand implements Callable<Integer> {
             relay = Relay.start(settings, TimeScaledClock.startingNow(timeScale),
                     DeliveryService.Timing.scaled(timeScale, SmtpTimeouts.rfc5321()));
         }
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            relay.close();
-            stopped.countDown();
-        }, "shutdown"));
-        stopped.await();
+        // SIGTERM and SIGINT ask for a clean stop; the main thread drains and exits 0. Left to
+        // the JVM they would run the shutdown hooks under a 143 exit code and a hard deadline.
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        for (String name : new String[] {"TERM", "INT"}) {
+            Signal.handle(new Signal(name), signal -> stopRequested.countDown());
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(relay::close, "shutdown")); // any other exit
+        stopRequested.await();
+        relay.close();
         return 0;
     }
 }

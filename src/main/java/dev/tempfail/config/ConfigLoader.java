@@ -35,6 +35,47 @@ public final class ConfigLoader {
 
     /** Loads the configuration; {@code file} may be null for the embedded defaults alone. */
     public static TempfailConfig load(Path file, Map<String, String> env) {
+        return merge(file, env).config();
+    }
+
+    /** One setting in effect, as {@code tempfail config show} prints it, and where its value came from. */
+    public record Setting(String key, String value, String source) {}
+
+    /**
+     * Every setting in effect (after validation), key by key in the order of the defaults, like
+     * Postfix's {@code postconf}; {@code source} is "defaults", the file, or the environment variable.
+     */
+    public static java.util.List<Setting> effective(Path file, Map<String, String> env) {
+        Merged m = merge(file, env);
+        m.config(); // validates: a config that would not start is not shown as if it were in effect
+        java.util.List<Setting> out = new java.util.ArrayList<>();
+        flatten(readDefaults(), m.tree(), "", m.origins(), out);
+        return out;
+    }
+
+    private static void flatten(JsonNode schema, JsonNode node, String prefix, Map<String, String> origins,
+                                java.util.List<Setting> out) {
+        for (Iterator<String> it = schema.fieldNames(); it.hasNext(); ) {
+            String name = it.next();
+            String key = prefix + name;
+            JsonNode known = schema.get(name);
+            JsonNode value = node.get(name);
+            if (known.isObject() && !known.isEmpty()) {
+                flatten(known, value, key + ".", origins, out);
+            } else {
+                String text = value == null || value.isNull() ? "null" : value.isValueNode() ? value.asText() : value.toString();
+                out.add(new Setting(key, text, origins.getOrDefault(key, "defaults")));
+            }
+        }
+    }
+
+    private record Merged(ObjectNode tree, Map<String, String> origins, String defaultSource) {
+        TempfailConfig config() {
+            return TempfailConfig.from(new Settings(tree, origins, defaultSource));
+        }
+    }
+
+    private static Merged merge(Path file, Map<String, String> env) {
         ObjectNode schema = readDefaults();
         ObjectNode merged = schema.deepCopy();
         Map<String, String> origins = new HashMap<>();
@@ -54,7 +95,7 @@ public final class ConfigLoader {
             set(merged, path, parseEnvValue(e.getValue()));
             origins.put(path, source);
         }
-        return TempfailConfig.from(new Settings(merged, origins, file == null ? "defaults" : file.toString()));
+        return new Merged(merged, origins, file == null ? "defaults" : file.toString());
     }
 
     /** The embedded defaults alone, as the relay runs without a config file. */

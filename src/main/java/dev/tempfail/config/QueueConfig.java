@@ -5,6 +5,7 @@ import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.time.Duration;
 
 /**
  * Where the durable queue lives, how durable a commit is, and this node's name in it.
@@ -21,23 +22,30 @@ import java.util.Optional;
  *                     the host name): nodes sharing one queue must have different names, a restarted node the same one
  * @param minFree      the free space {@code dir}'s filesystem keeps: below it MAIL is refused with 452 4.3.1
  *                     (Postfix's queue_minfree); by default the larger of 1 GB and 1.5 times the largest message
+ * @param keepFinished how long a finished message (delivered, failed, expired, deleted) stays readable
+ *                     with its attempts ({@code queue show}), before it is purged
+ * @param keepBodies   keep a finished message's body for that time too ({@code queue cat}); false drops
+ *                     it as soon as the message is finished
  * @param url          the PostgreSQL JDBC URL; empty = embedded H2 under {@code dir}
  * @param user         the PostgreSQL user (or given in the URL)
  * @param passwordFile a file holding the PostgreSQL password (its first line), kept out of the config
  *                     and the environment
  */
-public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree, Optional<String> url, Optional<String> user,
-                          Optional<Path> passwordFile) {
+public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree, Duration keepFinished, boolean keepBodies,
+                          Optional<String> url, Optional<String> user, Optional<Path> passwordFile) {
+    /** {@code queue.keep_finished}'s default, for the factories below. */
+    static final Duration KEEP_FINISHED = Duration.ofDays(7);
+
     static final String POSTGRESQL_SCHEME = "jdbc:postgresql:";
 
     /** The embedded H2 queue under {@code dir} (no free-space floor: for tests and tools). */
     public static QueueConfig h2(Path dir, boolean fsync, String nodeId) {
-        return new QueueConfig(dir, fsync, nodeId, 0, Optional.empty(), Optional.empty(), Optional.empty());
+        return new QueueConfig(dir, fsync, nodeId, 0, KEEP_FINISHED, false, Optional.empty(), Optional.empty(), Optional.empty());
     }
 
     /** A PostgreSQL queue; {@code dir} stays the node's local directory (the spool). */
     public static QueueConfig postgresql(Path dir, String nodeId, String url, String user, Path passwordFile) {
-        return new QueueConfig(dir, true, nodeId, 0, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(passwordFile));
+        return new QueueConfig(dir, true, nodeId, 0, KEEP_FINISHED, false, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(passwordFile));
     }
 
     /** True when the queue is a (possibly shared) PostgreSQL database. */
@@ -72,7 +80,8 @@ public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree, 
         }
         long minFree = s.isNull("queue.min_free")
                 ? Math.max(1L << 30, s.size("smtp.max_message_size") * 3 / 2) : s.size("queue.min_free");
-        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId, minFree, url, user, passwordFile);
+        return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId, minFree, s.duration("queue.keep_finished"),
+                s.bool("queue.keep_bodies"), url, user, passwordFile);
     }
 
     private static String localHostName() {

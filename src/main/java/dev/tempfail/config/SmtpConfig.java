@@ -9,13 +9,15 @@ import java.util.Optional;
 /**
  * The inbound SMTP listener: where it listens, whom it relays for, its limits and its TLS.
  *
+ * @param maxConnectionsPerClient concurrent sessions from one client address ({@code 0}: no limit of its own)
+ * @param maxHops                 {@code Received:} header fields a message may carry before it is taken for a loop
  * @param tlsCert   the PEM certificate chain for STARTTLS; empty = a self-signed pair in the queue directory
  * @param tlsKey    its private key (set exactly when {@code tlsCert} is)
  * @param tlsListen a second listener that speaks TLS from the first byte (port 465 style), if any
  */
 public record SmtpConfig(HostPort listen, String hostname, List<Cidr> networks, long maxMessageSize,
-                         int maxRecipients, int maxConnections, Duration timeout,
-                         Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<HostPort> tlsListen) {
+                         int maxRecipients, int maxConnections, int maxConnectionsPerClient, int maxHops,
+                         Duration timeout, Optional<Path> tlsCert, Optional<Path> tlsKey, Optional<HostPort> tlsListen) {
 
     static SmtpConfig from(Settings s) {
         String hostname = s.text("smtp.hostname");
@@ -38,6 +40,8 @@ public record SmtpConfig(HostPort listen, String hostname, List<Cidr> networks, 
                 maxSize,
                 s.integer("smtp.max_recipients", 1, 100_000),
                 s.integer("smtp.max_connections", 1, 100_000),
+                s.integer("smtp.max_connections_per_client", 0, 100_000),
+                s.integer("smtp.max_hops", 1, 1_000),
                 timeout,
                 cert, key,
                 s.optionalHostPort("smtp.tls_listen", 465));

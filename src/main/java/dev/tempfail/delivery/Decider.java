@@ -38,7 +38,8 @@ final class Decider {
                     Instant now) {
         Classification c = classifier.classify(stage, reply, remoteHost);
         if (noHostReached) c = c.asTransient();
-        RetryDecision d = policy.decide(c, stateOf(r), now);
+        RetryState before = stateOf(r);
+        RetryDecision d = policy.decide(c, before, now);
         RecipientState state;
         Instant next = null;
         String status = c.status();
@@ -55,7 +56,7 @@ final class Decider {
         }
         Attempt a = new Attempt(now, remoteHost, remoteIp, stage.label(), reply.code(), status, reply.text(),
                 c.outcome().label(), c.category() == null ? null : c.category().label(), d.next().streak(), state, next,
-                d.warnDelay());
+                d.warnDelay(), policy.explain(c, before, d));
         return new Decision(a, c, d);
     }
 

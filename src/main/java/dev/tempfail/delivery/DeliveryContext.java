@@ -9,8 +9,15 @@ import dev.tempfail.route.Router;
 import dev.tempfail.smtp.SmtpClient;
 
 import java.time.Clock;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** What every delivery job shares: the queue, the throttles, the route, the client, the rules, the mail log and the events. */
+/**
+ * What every delivery job shares: the queue, the throttles, the route, the client, the rules, the mail log and the events.
+ *
+ * @param stopping set when the relay stops: a job that has not begun talking to its next hop
+ *                 then ends without a try (its recipients are released with the rest)
+ */
 record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
                        SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
-                       MailLog mailLog, DeliveryEvents events) {}
+                       MailLog mailLog, DeliveryEvents events, NextHopSecurity security,
+                       AtomicBoolean stopping) {}

@@ -61,6 +61,8 @@ final class DeliveryJob implements Runnable {
         boolean handedOn = false;
         started = ctx.clock().instant();
         try {
+            if (ctx.stopping().get()) return; // the relay is stopping: no new try
+            if (throttled(domain)) return; // the operator may suspend a recipient domain as well as a next hop
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
                 handedOn = enterLane(hosts);
@@ -85,7 +87,7 @@ final class DeliveryJob implements Runnable {
                 ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
-                if (!throttled(destination)) send(hosts);
+                if (!ctx.stopping().get() && !throttled(destination)) send(hosts);
             } catch (Exception | Error e) {
                 failSafe(e);
             } finally {
@@ -125,7 +127,7 @@ final class DeliveryJob implements Runnable {
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();
-        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets);
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()));
         Instant now = ctx.clock().instant();
 
         Target used = result.target();
@@ -155,6 +157,9 @@ final class DeliveryJob implements Runnable {
         List<Destinations.Change> throttles = Objects.equals(before, after)
                 ? List.of() : List.of(new Destinations.Change(destination, after));
         String relay = used == null ? "none" : used.toString();
+        if (result.tls()) {
+            ctx.mailLog().tlsEstablished(recipients.get(0).queueId(), relay, result.tlsCipher(), result.tlsVerified());
+        }
         for (HostFailure f : result.failedConnections()) {
             ctx.mailLog().hostFailed(recipients.get(0).queueId(), f.target().toString(), f.stage().label(),
                     f.reply().toString());

@@ -77,24 +77,34 @@ final class Notices {
     List<Report> reportsFor(List<Leased> recipients, List<Attempt> attempts, boolean nextHopOffersDsn,
                             Message message) throws Exception {
         Map<DsnKind, List<DsnRecipient>> byKind = new EnumMap<>(DsnKind.class);
+        // Failures whose NOTIFY says no report. Our own reports go out with NOTIFY=NEVER: when one
+        // of them fails, that is still a double bounce, logged and copied to dsn.double_bounce_to.
+        List<DsnRecipient> unreported = new ArrayList<>();
         for (int i = 0; i < recipients.size(); i++) {
             Leased r = recipients.get(i);
             Attempt a = attempts.get(i);
             DsnKind kind = kindFor(a, nextHopOffersDsn);
-            if (kind == null || !wanted(r.notifyOn(), kind)) continue;
-            byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(new DsnRecipient(r.address(), r.orcpt(), a.status(),
-                    a.remoteHost(), diagnostic(a), a.category(), a.at(),
-                    kind == DsnKind.DELAYED ? r.receivedAt().plus(lifetime) : null));
+            if (kind == null) continue;
+            DsnRecipient about = new DsnRecipient(r.address(), r.orcpt(), a.status(), a.remoteHost(), diagnostic(a),
+                    a.category(), a.at(), kind == DsnKind.DELAYED ? r.receivedAt().plus(lifetime) : null);
+            if (wanted(r.notifyOn(), kind)) byKind.computeIfAbsent(kind, k -> new ArrayList<>()).add(about);
+            else if (kind == DsnKind.FAILED) unreported.add(about);
+        }
+        if (byKind.isEmpty() && unreported.isEmpty()) return List.of();
+        MessageForDelivery m = message.load();
+        if (m.sender().isEmpty() && !unreported.isEmpty()) {
+            byKind.computeIfAbsent(DsnKind.FAILED, k -> new ArrayList<>()).addAll(unreported);
         }
         if (byKind.isEmpty()) return List.of();
-        MessageForDelivery m = message.load();
         byte[] original = quoted(m);
         Instant arrival = recipients.get(0).receivedAt();
         List<Report> reports = new ArrayList<>();
         for (Map.Entry<DsnKind, List<DsnRecipient>> e : byKind.entrySet()) {
             String to = m.sender();
             if (to.isEmpty()) {
-                boolean copied = e.getKey() == DsnKind.FAILED && config.doubleBounceTo().isPresent();
+                // never a copy about a copy that failed: that would loop
+                boolean copied = e.getKey() == DsnKind.FAILED && config.doubleBounceTo().isPresent()
+                        && e.getValue().stream().noneMatch(d -> d.finalRecipient().equalsIgnoreCase(config.doubleBounceTo().get()));
                 mailLog.doubleBounce(m.queueId(), e.getKey().action(), copied ? config.doubleBounceTo().get() : null);
                 if (!copied) continue;
                 to = config.doubleBounceTo().get();

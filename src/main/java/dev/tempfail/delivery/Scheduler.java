@@ -148,12 +148,31 @@ final class Scheduler implements Runnable {
             inFlight.addAndGet(n);
             byDomain.merge(domain, n, Integer::sum);
             workers.execute(jobs.apply(group, () -> {
-                inFlight.addAndGet(-n);
+                if (inFlight.addAndGet(-n) == 0) {
+                    synchronized (inFlight) {
+                        inFlight.notifyAll(); // a stop may be waiting for the last job (awaitIdle)
+                    }
+                }
                 byDomain.computeIfPresent(domain, (d, held) -> held == n ? null : held - n);
                 if (heldBack) wakeup.signal(); // there is room again for what was held back
             }));
         }
         return due.size();
+    }
+
+    /**
+     * Waits until no job is in memory any more (running, waiting for a worker or parked), or
+     * {@code deadline} (wall-clock time). Returns the recipients still held.
+     */
+    int awaitIdle(Instant deadline) throws InterruptedException {
+        synchronized (inFlight) {
+            while (inFlight.get() > 0) {
+                long ms = Duration.between(wallClock.instant(), deadline).toMillis();
+                if (ms <= 0) break;
+                inFlight.wait(ms); // the last job's end notifies under this monitor: it cannot come between check and wait
+            }
+        }
+        return inFlight.get();
     }
 
     /** Recipients held in memory now (running, waiting for a worker or parked in a lane). */

@@ -41,6 +41,8 @@ final class Reasons {
             case PROTOCOL -> "the conversation with the receiving server went wrong (it answered something we "
                     + "did not expect)";
             case NETWORK -> "we could not reach the receiving server, or the connection broke";
+            case LOOP -> "it was going round in circles between mail servers (a mail loop): it came back to a "
+                    + "server it had already passed through, or passed through too many";
             case UNKNOWN -> "the receiving server did not accept it";
         };
     }
@@ -71,6 +73,8 @@ final class Reasons {
                     + "administrator of this mail system can look into it.";
             case NETWORK -> "The recipient's mail servers may be down or misconfigured; you can try again later "
                     + "or reach the recipient another way.";
+            case LOOP -> "This is a configuration problem between the mail servers (one forwards the mail back "
+                    + "to another); please forward this report to the administrator of this mail system.";
             case UNKNOWN -> "The server's reply below may say more.";
         };
     }

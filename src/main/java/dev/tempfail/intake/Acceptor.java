@@ -57,7 +57,7 @@ final class Acceptor {
         try {
             queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
                     envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.origin.client().ip(), in.origin.helo(), false,
-                    in.origin.user()));
+                    in.origin.user(), in.content.subject()));
         } catch (SQLException | RuntimeException e) {
             queue.bodies().delete(body.key());
             throw e;

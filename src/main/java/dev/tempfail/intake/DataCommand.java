@@ -14,17 +14,20 @@ import java.sql.SQLException;
  * answers 250 only after the commit. A client that disconnects mid-DATA gets nothing stored:
  * the EOF ends the session and the half-written body is discarded. A body that cannot be
  * written (a full disk) is discarded at once, the rest of DATA read and dropped, and the
- * final dot answered {@code 451 4.3.0}.
+ * final dot answered {@code 451 4.3.0}. A relay that is stopping lets a message in progress
+ * finish (stored and answered) before the session gets its {@code 421}.
  */
 final class DataCommand extends BaseCommand {
     private final long maxMessageSize;
+    private final int maxHops;
     private final Acceptor acceptor;
     private final ClientSessions sessions;
     private final MailLog mailLog;
 
-    DataCommand(long maxMessageSize, Acceptor acceptor, ClientSessions sessions, MailLog mailLog) {
+    DataCommand(long maxMessageSize, int maxHops, Acceptor acceptor, ClientSessions sessions, MailLog mailLog) {
         super("DATA", "Following text is collected as the message. End data with <CR><LF>.<CR><LF>");
         this.maxMessageSize = maxMessageSize;
+        this.maxHops = maxHops;
         this.acceptor = acceptor;
         this.sessions = sessions;
         this.mailLog = mailLog;
@@ -44,6 +47,15 @@ final class DataCommand extends BaseCommand {
             sess.sendResponse("554 5.5.1 Error: no valid recipients");
             return;
         }
+        if (!sessions.beginData(sess)) return; // the relay is stopping: the client was told 421
+        try {
+            receive(sess);
+        } finally {
+            sessions.endData(sess);
+        }
+    }
+
+    private void receive(Session sess) throws IOException {
         Envelope envelope = (Envelope) sess.getMessageHandler();
         Client client = sessions.client(sess);
         String helo = sess.getHelo().orElse(null);
@@ -67,6 +79,9 @@ final class DataCommand extends BaseCommand {
                         "550 5.5.2 Error: bare <CR> or <LF> in message data; lines must end with <CR><LF>");
             } else if (data.writeError() != null) {
                 reply = writeError(client, data.writeError());
+            } else if (data.hops() > maxHops) { // a mail loop
+                reply = rejected(sess, Refusal.TOO_MANY_HOPS, client, envelope, helo,
+                        "554 5.4.6 Too many hops (" + data.hops() + " Received: headers, limit " + maxHops + ")");
             } else {
                 reply = store(incoming, client);
             }

@@ -26,11 +26,12 @@ final class DataReader {
     private static final int BUFFER = 8192;
 
     /**
-     * What came in: its size, and what was wrong.
+     * What came in: its size, what was wrong, and its hop count.
      *
      * @param writeError why the sink stopped taking bytes (then it holds a part only), or null
+     * @param hops       the {@code Received:} fields in its header section ({@link HopCount})
      */
-    record Result(long size, boolean tooLarge, boolean bareLineEnding, IOException writeError) {
+    record Result(long size, boolean tooLarge, boolean bareLineEnding, IOException writeError, int hops) {
         boolean acceptable() {
             return !tooLarge && !bareLineEnding && writeError == null;
         }
@@ -59,7 +60,7 @@ final class DataReader {
                 if (b == '\n') {
                     if (dotLine && column == 1) {
                         out.flush();
-                        return new Result(out.size, out.size > maxSize, bare, out.error);
+                        return new Result(out.size, out.size > maxSize, bare, out.error, out.hops.count());
                     }
                     out.write('\r');
                     out.write('\n');
@@ -90,8 +91,9 @@ final class DataReader {
         }
     }
 
-    /** Buffers bytes for the sink; stops passing them on past the limit or after a failure, but keeps counting. */
+    /** Buffers bytes for the sink; stops passing them on past the limit or after a failure, but keeps counting (bytes and hops). */
     private static final class Sink {
+        final HopCount hops = new HopCount();
         private final OutputStream sink;
         private final long limit;
         private final byte[] buffer = new byte[BUFFER];
@@ -105,6 +107,7 @@ final class DataReader {
         }
 
         void write(int b) {
+            hops.update(b);
             if (++size > limit || error != null) return;
             buffer[length++] = (byte) b;
             if (length == buffer.length) flush();

@@ -6,8 +6,12 @@ import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.QueueStore;
 import dev.tempfail.tls.ServerTls;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.OptionalInt;
@@ -18,9 +22,14 @@ import java.util.OptionalInt;
  * listener ({@code submission.listen}), all sharing one certificate and one queue.
  */
 public final class Intake implements AutoCloseable {
-    private final Map<ListenerKind, SmtpListener> listeners = new EnumMap<>(ListenerKind.class);
+    private static final Logger log = LoggerFactory.getLogger("intake");
 
-    private Intake() {}
+    private final Map<ListenerKind, SmtpListener> listeners = new EnumMap<>(ListenerKind.class);
+    private final ClientSessions sessions;
+
+    private Intake(ClientSessions sessions) {
+        this.sessions = sessions;
+    }
 
     /** Builds the listeners (binding nothing yet); a configured certificate that cannot be read stops here. */
     public static Intake open(TempfailConfig config, QueueStore queue, Clock clock, boolean dsn, MailLog mailLog)
@@ -29,12 +38,12 @@ public final class Intake implements AutoCloseable {
         ServerTls tls = smtp.tlsCert().isPresent()
                 ? ServerTls.fromPem(smtp.tlsCert().get(), smtp.tlsKey().orElseThrow())
                 : ServerTls.selfSigned(config.queue().dir().resolve("tls"), smtp.hostname());
-        ClientSessions sessions = new ClientSessions();
+        ClientSessions sessions = new ClientSessions(smtp.maxConnections(), smtp.maxConnectionsPerClient(), mailLog);
         var auth = config.auth();
         SmtpListener.Shared shared = new SmtpListener.Shared(smtp, auth, sessions,
                 new Acceptor(queue, clock, smtp.hostname(), auth.receivedHeader(), mailLog), tls, new Users(auth.users()),
                 new AuthFailures(auth.maxFailures(), auth.lockout(), clock), dsn, mailLog);
-        Intake intake = new Intake();
+        Intake intake = new Intake(sessions);
         intake.listeners.put(ListenerKind.RELAY, new SmtpListener(ListenerKind.RELAY, smtp.listen(), shared));
         smtp.tlsListen().ifPresent(l -> intake.listeners.put(ListenerKind.IMPLICIT_TLS,
                 new SmtpListener(ListenerKind.IMPLICIT_TLS, l, shared)));
@@ -69,8 +78,28 @@ public final class Intake implements AutoCloseable {
         return l == null ? OptionalInt.empty() : OptionalInt.of(l.port());
     }
 
+    /**
+     * The intake half of a clean stop: new connections and idle sessions get {@code 421 4.3.2}
+     * at once; sessions inside DATA finish their message until {@code deadline}, then everything
+     * still open is told 421 and closed. New connections go on hearing 421 until {@link #close}.
+     */
+    public void drain(Instant deadline) {
+        sessions.stopAccepting();
+        try {
+            sessions.awaitNone(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (sessions.active() > 0) log.warn("stop: {} session(s) still receiving at the end of the grace period: closed",
+                sessions.active());
+        sessions.closeAll();
+    }
+
+    /** Stops at once: open sessions are told 421 and closed, the listeners stop. */
     @Override
     public void close() {
+        sessions.stopAccepting();
+        sessions.closeAll();
         listeners.values().forEach(SmtpListener::close);
     }
 }

@@ -10,17 +10,24 @@ final class SimpleCommand extends BaseCommand {
     private enum Kind { RSET, NOOP, QUIT, VRFY, HELP, NOT_IMPLEMENTED }
 
     private final Kind kind;
+    private final ClientSessions sessions;
 
-    private SimpleCommand(String verb, Kind kind) {
+    private SimpleCommand(String verb, Kind kind, ClientSessions sessions) {
         super(verb, verb);
         this.kind = kind;
+        this.sessions = sessions;
+    }
+
+    private SimpleCommand(String verb, Kind kind) {
+        this(verb, kind, null);
     }
 
     static SimpleCommand rset() { return new SimpleCommand("RSET", Kind.RSET); }
 
     static SimpleCommand noop() { return new SimpleCommand("NOOP", Kind.NOOP); }
 
-    static SimpleCommand quit() { return new SimpleCommand("QUIT", Kind.QUIT); }
+    /** QUIT frees the session's place under the connection limits before it answers. */
+    static SimpleCommand quit(ClientSessions sessions) { return new SimpleCommand("QUIT", Kind.QUIT, sessions); }
 
     static SimpleCommand vrfy() { return new SimpleCommand("VRFY", Kind.VRFY); }
 
@@ -38,6 +45,7 @@ final class SimpleCommand extends BaseCommand {
             }
             case NOOP -> sess.sendResponse("250 2.0.0 Ok");
             case QUIT -> {
+                sessions.release(sess);
                 sess.sendResponse("221 2.0.0 Bye");
                 sess.quit();
             }

@@ -12,10 +12,21 @@ import org.subethamail.smtp.server.SMTPServer;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * One inbound SMTP listener: SubEtha SMTP's connection handling, with our own command
  * implementations for everything that touches the envelope, TLS or the queue.
+ *
+ * <p>Every connection hears something. SubEtha accepts a connection only while it holds a
+ * permit (its {@code maxConnections} + 10) and the kernel keeps the rest in the accept backlog,
+ * dropping what does not fit; a client dropped there waits in silence. So the limit the
+ * clients see is ours ({@link ClientSessions}: {@code smtp.max_connections}, per client
+ * {@code smtp.max_connections_per_client}), answered with 421 before the greeting, and
+ * SubEtha's own limit is higher by {@link #refusalSlots}: threads that only say 421 and
+ * close, which takes milliseconds. The backlog holds as many connections as there are threads,
+ * so a burst of that size waits in the kernel for a moment instead of being dropped.
  */
 final class SmtpListener implements AutoCloseable {
     private final SMTPServer server;
@@ -27,11 +38,19 @@ final class SmtpListener implements AutoCloseable {
     SmtpListener(ListenerKind kind, HostPort listen, Shared shared) {
         SmtpConfig config = shared.config();
         ClientSessions sessions = shared.sessions();
+        int threads = config.maxConnections() + refusalSlots(config.maxConnections());
+        AtomicInteger n = new AtomicInteger();
         this.server = SMTPServer.port(listen.port())
                 .bindAddress(bindAddress(listen.host()))
                 .hostName(config.hostname())
                 .softwareName("tempfail")
-                .maxConnections(config.maxConnections())
+                .maxConnections(threads)
+                .backlog(threads)
+                .executorService(Executors.newCachedThreadPool(r -> {
+                    Thread t = new Thread(r, kind.label + "-" + n.incrementAndGet());
+                    t.setDaemon(true); // a session stuck past the stop's deadline must not keep the process alive
+                    return t;
+                }))
                 .connectionTimeoutMs((int) Math.min(Integer.MAX_VALUE, config.timeout().toMillis()))
                 .maxMessageSize((int) config.maxMessageSize())
                 .maxRecipients(config.maxRecipients())
@@ -49,14 +68,19 @@ final class SmtpListener implements AutoCloseable {
                         shared.acceptor()),
                 new AuthCommand(shared.users(), shared.failures(), shared.auth().failureDelay(), sessions),
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
-                new DataCommand(config.maxMessageSize(), shared.acceptor(), sessions, shared.mailLog()),
+                new DataCommand(config.maxMessageSize(), config.maxHops(), shared.acceptor(), sessions, shared.mailLog()),
                 new StartTlsCommand(shared.tls(), sessions),
-                SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(),
+                SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(sessions),
                 SimpleCommand.vrfy(), SimpleCommand.help(),
                 SimpleCommand.notImplemented("EXPN"),
                 SimpleCommand.notImplemented("BDAT"))) {
             commands.addCommand(command);
         }
+    }
+
+    /** Threads beyond the session limit that answer 421 to a burst: half the limit, at least 50. */
+    static int refusalSlots(int maxConnections) {
+        return Math.max(50, maxConnections / 2);
     }
 
     private static InetAddress bindAddress(String host) {

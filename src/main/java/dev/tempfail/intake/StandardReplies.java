@@ -28,7 +28,7 @@ final class StandardReplies {
             "500 Error: bad syntax", "500 5.5.2 Error: bad syntax",
             "501 Input line length is too long!", "500 5.5.2 Error: line too long",
             "501 Syntax error: invalid character encoding.", "500 5.5.2 Error: invalid UTF-8 in command",
-            "421 Too many connections, try again later", "421 4.7.0 Error: too many connections, try again later",
+            "421 Too many connections, try again later", "421 4.7.0 Too many connections, try again later",
             "421 Timeout waiting for data from client.", "421 4.4.2 Error: timeout exceeded");
     private static final String BARE_LINE_ENDING = "501 Syntax error at character position";
 

@@ -88,6 +88,7 @@ final class TraceHeaders {
         private int length;
         private boolean passing;
         private String messageId;
+        private String subject;
 
         private Writer(OutputStream out, Trace trace) {
             this.out = out;
@@ -131,6 +132,7 @@ final class TraceHeaders {
 
         private void release(byte[] start) throws IOException {
             messageId = HeaderSection.value(start, "Message-ID");
+            subject = HeaderSection.value(start, "Subject");
             out.write(start);
             held = null;
             passing = true;
@@ -139,6 +141,20 @@ final class TraceHeaders {
         /** The message's Message-ID as written (the client's, or the one added), once the header section is out. */
         String messageId() {
             return messageId;
+        }
+
+        /**
+         * The message's Subject, decoded (UTF-8 as sent, RFC 2047 words), for searching the queue;
+         * null if it has none or it is past the part of the header section held back.
+         */
+        String subject() {
+            if (subject == null) return null;
+            String utf8 = new String(subject.getBytes(StandardCharsets.ISO_8859_1), StandardCharsets.UTF_8);
+            try {
+                return jakarta.mail.internet.MimeUtility.decodeText(utf8).strip();
+            } catch (java.io.UnsupportedEncodingException e) {
+                return utf8.strip();
+            }
         }
 
         /** After the last byte: a message that ended inside its header section is written now. */

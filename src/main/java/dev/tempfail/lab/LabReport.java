@@ -10,19 +10,21 @@ import java.util.List;
  * sender's mailbox received, and totals. Times are on the lab clock: {@code at}/{@code at_s}
  * count from the message's arrival at the relay, {@code time} is the scaled wall-clock time.
  *
+ * @param turns    the sending turns the relay took for a destination held to an hourly rate, in order
  * @param problems what went wrong in the relay itself (a refused submission, errors it logged, a
  *                 run that did not finish in time); empty when the run was sound, whatever
  *                 happened to the mail
  */
 @JsonPropertyOrder({"script", "description", "time_scale", "messages", "started", "lifetime_s", "delay_warning_s",
-        "recipients", "dsns", "totals", "elapsed", "problems"})
+        "recipients", "dsns", "turns", "totals", "elapsed", "problems"})
 public record LabReport(String script, String description, double timeScale, int messages, String started,
-                        long lifetimeS, Long delayWarningS, List<Recipient> recipients, List<Dsn> dsns, Totals totals,
+                        long lifetimeS, Long delayWarningS, List<Recipient> recipients, List<Dsn> dsns, List<Turn> turns, Totals totals,
                         Elapsed elapsed, List<String> problems) {
 
     public LabReport {
         recipients = List.copyOf(recipients);
         dsns = List.copyOf(dsns);
+        turns = List.copyOf(turns);
         problems = List.copyOf(problems);
     }
 
@@ -53,6 +55,13 @@ public record LabReport(String script, String description, double timeScale, int
     @JsonPropertyOrder({"time", "at_s", "to", "subject", "action", "status", "final_recipient", "diagnostic_code"})
     public record Dsn(String time, long atS, String to, String subject, String action, String status,
                       String finalRecipient, String diagnosticCode) {}
+
+    /**
+     * A sending turn under an hourly rate, as the relay booked it: at {@code time} it sent to
+     * {@code destination} and allowed the next transaction there from {@code next} on.
+     */
+    @JsonPropertyOrder({"destination", "time", "at_s", "next"})
+    public record Turn(String destination, String time, long atS, String next) {}
 
     /** {@code attempts_per_delivery}: attempts of the delivered recipients over their number (null when none). */
     @JsonPropertyOrder({"delivered", "failed", "expired", "pending", "attempts", "attempts_per_delivery"})

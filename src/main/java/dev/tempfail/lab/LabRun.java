@@ -77,6 +77,7 @@ public final class LabRun {
     private final Options opts;
     private final List<AcceptedMessage> dsnMessages = new CopyOnWriteArrayList<>();
     private ReceiverLog receiverLog;
+    private List<AttemptTrail.Turn> turns = List.of();
 
     private LabRun(Options opts) {
         this.opts = opts;
@@ -125,6 +126,7 @@ public final class LabRun {
                 clock.start(); // the lab's time runs from the first message, not from the relay's start-up
                 submit(relay, clock, tracks, problems);
                 watch(trail, tracks, timeout, problems, clock);
+                turns = trail.turns();
             }
         } catch (java.sql.SQLException e) {
             problems.add("the relay's queue failed: " + e);
@@ -143,6 +145,9 @@ public final class LabRun {
         env.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:0");
         env.put("TEMPFAIL_ADMIN_LISTEN", "127.0.0.1:0");
         env.put("TEMPFAIL_QUEUE_DIR", dir.toString());
+        // A throw-away queue: surviving a power loss is pointless, and every fsync's real milliseconds would be
+        // scaled up N times in the rehearsal's timeline (a busy disk made attempts minutes late at 1000x).
+        env.put("TEMPFAIL_QUEUE_FSYNC", "false");
         env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
         env.put("TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + receiverPort);
         env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + domainOf(SENDER) + ": '127.0.0.1:" + mailboxPort + "'}");
@@ -155,13 +160,22 @@ public final class LabRun {
     private static final class Track {
         final String address;
         final String queueId;
-        final Instant arrived;
+        final Instant submitted;
         final List<AttemptTrail.Row> attempts = new ArrayList<>();
 
-        Track(String address, String queueId, Instant arrived) {
+        Track(String address, String queueId, Instant submitted) {
             this.address = address;
             this.queueId = queueId;
-            this.arrived = arrived;
+            this.submitted = submitted;
+        }
+
+        /**
+         * When the relay received the message, as it counts the lifetime from; the start of the
+         * submission until an attempt says. On a scaled clock the submission itself takes scaled
+         * minutes, more on a busy machine, and must not count as time spent in the queue.
+         */
+        Instant arrived() {
+            return attempts.isEmpty() ? submitted : attempts.get(0).receivedAt();
         }
 
         boolean isFinal() {
@@ -260,7 +274,7 @@ public final class LabRun {
         for (Track t : byQueueId.values()) {
             List<LabReport.Attempt> rows = new ArrayList<>();
             for (AttemptTrail.Row r : t.attempts) {
-                Duration since = Duration.between(t.arrived, r.at());
+                Duration since = Duration.between(t.arrived(), r.at());
                 rows.add(new LabReport.Attempt(rows.size() + 1, Durations.offset(since), since.toSeconds(), r.at().toString(), r.stage(),
                         r.reply(), r.verdict(), r.category(), r.status(), r.state(),
                         r.waitMs() == null ? null : Duration.ofMillis(r.waitMs()).toSeconds()));
@@ -278,8 +292,8 @@ public final class LabRun {
                 default -> pending++;
             }
             attempts += t.attempts.size();
-            recipients.add(new LabReport.Recipient(t.address, t.queueId, t.arrived.toString(),
-                    Duration.between(scaledStart, t.arrived).toSeconds(), outcome, status, rows));
+            recipients.add(new LabReport.Recipient(t.address, t.queueId, t.arrived().toString(),
+                    Duration.between(scaledStart, t.arrived()).toSeconds(), outcome, status, rows));
         }
         List<LabReport.Dsn> dsns = new ArrayList<>();
         for (AcceptedMessage m : dsnMessages) {
@@ -296,13 +310,15 @@ public final class LabRun {
                         r.finalRecipient(), r.diagnosticCode()));
             }
         }
+        List<LabReport.Turn> paced = turns.stream().map(u -> new LabReport.Turn(u.destination(), u.at().toString(),
+                Duration.between(scaledStart, u.at()).toSeconds(), u.next().toString())).toList();
         LabReport.Totals totals = new LabReport.Totals(delivered, failed, expired, pending, attempts,
                 delivered == 0 ? null : Math.round(100.0 * deliveredAttempts / delivered) / 100.0);
         Duration lifetime = config == null ? Duration.ZERO : config.retry().lifetime();
         Duration warning = config == null ? Duration.ZERO : config.retry().delayWarning();
         return new LabReport(opts.script().name(), opts.script().description(), opts.timeScale(), opts.messages(),
                 scaledStart.toString(), lifetime.toSeconds(), warning.isZero() ? null : warning.toSeconds(), recipients, dsns,
-                totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
+                paced, totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
                 problems);
     }
 

@@ -147,6 +147,12 @@ public final class MailLog {
         count("tempfail.recipients.expired", "recipients given up when their lifetime ran out", t.category());
     }
 
+    /** TLS towards a next hop, as Postfix's smtp(8) logs it: {@code Verified} or {@code Untrusted TLS connection established to …}. */
+    public void tlsEstablished(String queueId, String relay, String cipher, boolean verified) {
+        kv(smtp.atInfo(), "event", "tls", "queue_id", queueId, "relay", relay, "tls", cipher, "verified", verified)
+                .log("{}: {} TLS connection established to {}: {}", queueId, verified ? "Verified" : "Untrusted", relay, cipher);
+    }
+
     /** One host of several failed before the recipients got a reply from another (or none did). */
     public void hostFailed(String queueId, String host, String stage, String reply) {
         kv(smtp.atInfo(), "event", "host_failed", "queue_id", queueId, "relay", host, "stage", stage, "reply", reply)

@@ -6,6 +6,8 @@ public enum Refusal {
     TOO_MANY_RECIPIENTS,
     MESSAGE_TOO_LARGE,
     BARE_LINE_ENDING,
+    TOO_MANY_HOPS,
+    TOO_MANY_CONNECTIONS,
     QUEUE_ERROR;
 
     public String label() {

@@ -15,16 +15,14 @@ import java.sql.SQLException;
 import java.sql.Types;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The queue as delivery sees it: lease due recipients, load a message's bytes, record what
  * each try came to, put work back untried, keep leases alive and reclaim expired ones, and
- * drop messages whose recipients are all final. The rules (states, the due index, how a lease
+ * mark finished the messages whose recipients are all final ({@link History}). The rules (states, the due index, how a lease
  * is taken, fenced, extended and reclaimed) are the package's contract: see package-info.
  */
 public final class DeliveryQueue {
@@ -71,6 +69,7 @@ public final class DeliveryQueue {
     private final Database db;
     private final Wakeup wakeup;
     private final String node;
+    private final boolean keepBodies;
     /** New for every lease call; starts at random so that a restarted node never reuses a token. */
     private final AtomicLong tokens = new AtomicLong(new SecureRandom().nextLong() >>> 2);
 
@@ -79,9 +78,15 @@ public final class DeliveryQueue {
      * @param node   this node's name ({@code queue.node_id}): the owner of the leases it takes
      */
     public DeliveryQueue(Database db, Wakeup wakeup, String node) {
+        this(db, wakeup, node, false);
+    }
+
+    /** @param keepBodies keep a finished message's body for its history ({@code queue.keep_bodies}) */
+    public DeliveryQueue(Database db, Wakeup wakeup, String node, boolean keepBodies) {
         this.db = db;
         this.wakeup = wakeup;
         this.node = node;
+        this.keepBodies = keepBodies;
     }
 
     public String node() {
@@ -109,7 +114,7 @@ public final class DeliveryQueue {
                     if (won < limit) won += leaseFrom(c, state, now, leaseUntil, limit - won, token, admission);
                 }
                 c.commit();
-                return won == 0 ? List.of() : load(c, token);
+                return won == 0 ? List.of() : load(c, node, token);
             } catch (SQLException | RuntimeException e) {
                 c.rollback();
                 throw e;
@@ -171,7 +176,7 @@ public final class DeliveryQueue {
     }
 
     /** The rows one lease call won, read back in one query. */
-    private List<Leased> load(Connection c, long token) throws SQLException {
+    static List<Leased> load(Connection c, String node, long token) throws SQLException {
         List<Leased> out = new ArrayList<>();
         try (PreparedStatement s = c.prepareStatement(LEASED)) {
             s.setString(1, node);
@@ -236,12 +241,12 @@ public final class DeliveryQueue {
     /**
      * Records one try of each recipient (an attempt row, the recipient's new state and last
      * reply) and releases their leases, in one transaction (shared with other writes: see
-     * {@link GroupCommit}) that also drops every message among them whose recipients are now
-     * all final.
+     * {@link GroupCommit}) that also marks finished every message among them whose recipients
+     * are now all final ({@link History}).
      *
      * <p>The transaction first locks the messages' rows: two jobs for one message (recipients
      * in two domains) may finish at the same moment, and without the lock neither would see the
-     * other's recipients as final, so neither would drop the message.
+     * other's recipients as final, so neither would finish the message.
      *
      * <p>With the tries, {@code reports} (delivery status notifications about them) are queued
      * in the same transaction: a try and the report about it are stored together or not at all.
@@ -264,51 +269,46 @@ public final class DeliveryQueue {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
         List<String> dropped = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
+        GroupCommit.Work work = c -> {
+            dropped.clear();
+            removed.clear();
+            recordIn(c, recipients, attempts, dropped, removed);
+            for (NewMessage report : reports) QueueStore.insert(c, report);
+            for (Destinations.Change change : throttles) Destinations.write(c, change);
+            EventStore.insert(c, events);
+        };
         try {
-            db.write(c -> {
-                dropped.clear();
-                removed.clear();
-                recordIn(c, recipients, attempts, dropped, removed);
-                for (NewMessage report : reports) QueueStore.insert(c, report);
-                for (Destinations.Change change : throttles) Destinations.write(c, change);
-                EventStore.insert(c, events);
-            });
+            // a try lost in a power cut is tried again (a duplicate at worst, as in Postfix): no wait for the
+            // disk; a report is a new message, and waits for it
+            if (reports.isEmpty()) db.writeUnsynced(work);
+            else db.write(work);
         } catch (SQLException e) {
-            for (NewMessage report : reports) deleteBody(report.body().key());
+            History.deleteBodies(db, reports.stream().map(r -> r.body().key()).toList());
             throw e;
         }
-        for (String body : dropped) deleteBody(body);
+        History.deleteBodies(db, dropped);
         if (!reports.isEmpty()) wakeup.signal();
         return removed;
     }
 
-    /** After the commit that no longer names it; one left behind (a crash, an error) goes at the next start. */
-    private void deleteBody(String key) {
-        try {
-            db.bodies().delete(key);
-        } catch (IOException e) {
-            log.warn("cannot delete message body '{}' (the next start removes it): {}", key, e.toString());
-        }
-    }
-
-    /** Adds to {@code dropped} the body keys, to {@code removed} the ids, of the messages it drops (all recipients final). */
-    private void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped,
-                          List<Long> removed) throws SQLException {
+    /**
+     * Adds to {@code dropped} the body keys (unless bodies are kept), to {@code removed} the ids,
+     * of the messages it finishes (all recipients final); the caller deletes the bodies after the commit.
+     */
+    void recordIn(Connection c, List<Leased> recipients, List<Attempt> attempts, List<String> dropped,
+                  List<Long> removed) throws SQLException {
         List<Long> messages = recipients.stream().map(Leased::messageId).distinct().sorted().toList();
         {
-            Map<Long, String> bodies = new HashMap<>();
-            try (PreparedStatement lock = c.prepareStatement("SELECT body_ref FROM message WHERE id = ? FOR UPDATE");
+            try (PreparedStatement lock = c.prepareStatement("SELECT id FROM message WHERE id = ? FOR UPDATE");
                  PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
-                    + "stage, code, status, text, verdict, category, wait_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + "stage, code, status, text, verdict, category, wait_ms, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
                          + "next_attempt_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
                          + "last_text = ?, last_host = ?, last_stage = ?, category = ?, streak = ?, final_at = ?, "
                          + "delay_notified_at = COALESCE(delay_notified_at, ?) WHERE id = ? AND " + HELD)) {
                 for (long messageId : messages) { // in id order, so two jobs never wait on each other crosswise
                     lock.setLong(1, messageId);
-                    try (ResultSet r = lock.executeQuery()) {
-                        if (r.next() && r.getString(1) != null) bodies.put(messageId, r.getString(1));
-                    }
+                    lock.executeQuery().close();
                 }
                 for (int i = 0; i < recipients.size(); i++) {
                     Leased r = recipients.get(i);
@@ -325,6 +325,7 @@ public final class DeliveryQueue {
                     a.setString(9, t.verdict());
                     a.setString(10, t.category());
                     setLong(a, 11, t.nextAttempt() == null ? null : t.nextAttempt().toEpochMilli() - at);
+                    a.setString(12, t.why());
                     a.addBatch();
 
                     u.setString(1, t.state().dbName());
@@ -345,10 +346,9 @@ public final class DeliveryQueue {
                 }
                 requireHeld(u.executeBatch(), recipients);
                 a.executeBatch();
+                Instant at = attempts.get(attempts.size() - 1).at();
                 for (long messageId : messages) {
-                    if (!dropIfAllFinal(c, messageId)) continue;
-                    removed.add(messageId);
-                    if (bodies.containsKey(messageId)) dropped.add(bodies.get(messageId));
+                    if (History.finishIfAllFinal(c, messageId, at, keepBodies, dropped)) removed.add(messageId);
                 }
             }
         }
@@ -411,15 +411,22 @@ public final class DeliveryQueue {
      * A live lease of another node sharing the queue is left alone. Returns how many were freed.
      */
     public int recoverLeases(Instant wallClock, Instant now) throws SQLException {
-        int own;
+        return freeOwnLeases(now) + reclaimExpiredLeases(wallClock, now);
+    }
+
+    /**
+     * Frees every lease this node holds, due at {@code now}: at start-up (its previous run died),
+     * and at the end of a clean stop, once none of its jobs is running any more. Returns how
+     * many recipients were freed.
+     */
+    public int freeOwnLeases(Instant now) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement u = c.prepareStatement("UPDATE recipient SET " + FREED
                      + " WHERE lease_owner = ? AND state = 'delivering'")) {
             u.setLong(1, now.toEpochMilli());
             u.setString(2, node);
-            own = u.executeUpdate();
+            return u.executeUpdate();
         }
-        return own + reclaimExpiredLeases(wallClock, now);
     }
 
     /**
@@ -453,15 +460,6 @@ public final class DeliveryQueue {
             }
         }
         return first;
-    }
-
-    private static boolean dropIfAllFinal(Connection c, long messageId) throws SQLException {
-        try (PreparedStatement d = c.prepareStatement("DELETE FROM message WHERE id = ? AND NOT EXISTS "
-                + "(SELECT 1 FROM recipient WHERE message_id = ? AND state NOT IN ('delivered','failed','expired'))")) {
-            d.setLong(1, messageId);
-            d.setLong(2, messageId);
-            return d.executeUpdate() > 0;
-        }
     }
 
     private static String clip(String text) {

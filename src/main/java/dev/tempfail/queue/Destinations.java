@@ -55,6 +55,27 @@ public final class Destinations {
         return new DestinationState(name, suspended, reason, perHour, conns, nextSend, now);
     }
 
+    /** The operator's pause: nothing goes to {@code name} (a next hop or a recipient domain) before {@code until}. */
+    public synchronized void suspend(String name, Instant now, Instant until, String reason) throws SQLException {
+        DestinationState old = get(name).orElse(null);
+        apply(new Change(name, new DestinationState(name, until, reason, old == null ? null : old.maxPerHour(),
+                old == null ? null : old.maxConnections(), old == null ? null : old.nextSendAt(), now)));
+    }
+
+    /** Lifts every pause and cap on {@code name}; returns whether there was any. */
+    public synchronized boolean resume(String name) throws SQLException {
+        boolean had = get(name).isPresent();
+        apply(new Change(name, null));
+        return had;
+    }
+
+    private void apply(Change change) throws SQLException {
+        try (Connection c = db.connection()) {
+            write(c, change);
+        }
+        remember(change);
+    }
+
     /**
      * Takes the destination's next sending turn under an hourly cap: returns the time the
      * caller may send (now, or later if the cap says so) and books the turn after it.

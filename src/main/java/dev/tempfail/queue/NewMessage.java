@@ -10,13 +10,14 @@ import java.util.List;
  */
 public record NewMessage(String queueId, String sender, List<NewRecipient> recipients, BodyStore.Stored body,
                          Instant receivedAt, String envid, String ret, String bodyType, boolean smtputf8,
-                         String clientAddress, String clientHelo, boolean isDsn, String authUser) {
+                         String clientAddress, String clientHelo, boolean isDsn, String authUser, String subject) {
 
-    /** A message from a client that did not authenticate (or from the relay itself). */
+    /** A message from a client that did not authenticate (or from the relay itself), its Subject not known (reports). */
     public NewMessage(String queueId, String sender, List<NewRecipient> recipients, BodyStore.Stored body,
                       Instant receivedAt, String envid, String ret, String bodyType, boolean smtputf8,
                       String clientAddress, String clientHelo, boolean isDsn) {
-        this(queueId, sender, recipients, body, receivedAt, envid, ret, bodyType, smtputf8, clientAddress, clientHelo, isDsn, null);
+        this(queueId, sender, recipients, body, receivedAt, envid, ret, bodyType, smtputf8, clientAddress, clientHelo, isDsn,
+                null, null);
     }
 
     /** One envelope recipient with its RFC 3461 parameters (null where not given). */

@@ -70,7 +70,7 @@ public final class QueueStore {
     private static long insertMessage(Connection c, NewMessage m, long received) throws SQLException {
         try (PreparedStatement s = c.prepareStatement(
                 "INSERT INTO message (queue_id, sender, envid, ret, body_type, smtputf8, size, received_at, "
-                        + "client_address, client_helo, is_dsn, body_ref, auth_user) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                        + "client_address, client_helo, is_dsn, body_ref, auth_user, subject) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 Statement.RETURN_GENERATED_KEYS)) {
             s.setString(1, m.queueId());
             s.setString(2, m.sender());
@@ -85,6 +85,7 @@ public final class QueueStore {
             s.setBoolean(11, m.isDsn());
             s.setString(12, m.body().key());
             s.setString(13, m.authUser());
+            s.setString(14, m.subject() == null || m.subject().length() <= 255 ? m.subject() : m.subject().substring(0, 254) + "\u2026");
             s.executeUpdate();
             try (ResultSet keys = s.getGeneratedKeys()) {
                 keys.next();

@@ -1,17 +1,19 @@
 /**
  * The durable queue: messages, recipients, attempts, leases, destination throttles, webhook
- * events (written with the try they are about, {@code EventStore}), the figures for metrics; the
- * Flyway start-up ({@code db/migration}) and the group commit that makes a 250 durable.
- * Imports {@code config} only (and JDBC, H2, Flyway); delivery, intake and admin call it, it
- * calls none of them.
+ * events (written with the try they are about, {@code EventStore}), the figures for metrics,
+ * history and the operator's actions on it; the Flyway start-up ({@code db/migration}) and the
+ * group commit that makes a 250 durable. Imports {@code config} only (and JDBC, H2, Flyway);
+ * delivery, intake and admin call it, it calls none of them.
  *
  * <h2>The queue contract</h2>
  *
  * <p><b>States.</b> One {@code recipient} row carries a recipient's state:
  * {@code queued} (never tried), {@code deferred} (tried, waiting for its next try),
  * {@code delivering} (leased by a node), the final {@code delivered}, {@code failed},
- * {@code expired}, and {@code held} (by an operator). A message leaves the queue when all its
- * recipients are final.
+ * {@code expired}, {@code deleted} (by an operator), and {@code held} (by an operator). A
+ * message whose recipients are all final is finished ({@code message.finished_at}): it leaves
+ * the active queue and stays readable as history for {@code queue.keep_finished}, its body
+ * dropped at once unless {@code queue.keep_bodies}; {@link dev.tempfail.queue.History} purges it.
  *
  * <p><b>The due index.</b> {@code next_attempt_at} is set exactly when the state is
  * {@code queued} or {@code deferred}; it is NULL while leased, once final, and while held.
@@ -56,8 +58,10 @@
  * start-up a node frees its own leases (its previous run died) and expired ones, never a live
  * lease of another node ({@link dev.tempfail.queue.DeliveryQueue#recoverLeases}).
  *
- * <p><b>Operators.</b> Admin verbs (hold, release, delete) change only rows that are not
- * {@code delivering}; a leased row is left to its holder.
+ * <p><b>Operators.</b> Admin verbs ({@link dev.tempfail.queue.OperatorActions}: hold, release,
+ * flush, retry, delete, bounce) change only rows that are not {@code delivering}; a leased row
+ * is left to its holder (the verb counts it as busy). A bounce takes its recipients with a lease
+ * of its own (owner {@code operator}), so no try can start on them while its report is built.
  *
  * <p><b>Throttles.</b> What a try teaches about its destination ({@code destination} table) is
  * written in the transaction that records the try; see {@link dev.tempfail.queue.Destinations}.

@@ -20,6 +20,7 @@ public enum Category {
     TOO_MANY_RECIPIENTS,
     PROTOCOL,
     NETWORK,
+    LOOP,
     UNKNOWN;
 
     /** {@code rate_limited}: the name as written in config, logs, JSON and DSNs. */

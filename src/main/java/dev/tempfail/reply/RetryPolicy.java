@@ -1,5 +1,6 @@
 package dev.tempfail.reply;
 
+import dev.tempfail.config.Durations;
 import dev.tempfail.config.RetryConfig;
 import dev.tempfail.config.RetryConfig.Backoff;
 
@@ -92,6 +93,29 @@ public final class RetryPolicy {
         if (at.isAfter(deadline)) at = deadline;
         return new RetryDecision(new RetryDecision.RetryAt(at, Duration.between(now, at), atOnce), warn, effect,
                 s.after(c, warn));
+    }
+
+    /**
+     * Why {@code d} (this policy's decision on {@code c} for a recipient in state {@code before})
+     * chose its next attempt, in a line for {@code queue show}; null unless it is a retry.
+     */
+    public String explain(Classification c, RetryState before, RetryDecision d) {
+        if (!(d.action() instanceof RetryDecision.RetryAt r)) return null;
+        if (r.newTransaction()) return "at once in a new transaction, as the reply asks (the first time)";
+        Instant deadline = before.arrival().plus(lifetime);
+        if (r.at().equals(deadline)) return "the last try, at the end of the lifetime (" + Durations.compact(lifetime) + ")";
+        if (!before.delayWarned() && positive(delayWarning) && r.at().equals(before.arrival().plus(delayWarning))) {
+            return "moved to the delay warning time (" + Durations.compact(delayWarning) + " after arrival)";
+        }
+        int run = d.next().streak();
+        Duration base = curve(backoff.get(c.category()), c.newTransaction() ? run - 1 : run);
+        String label = c.category().label() + " #" + run + " in a row";
+        if (c.waitHint() != null && c.waitHint().compareTo(base) >= 0) {
+            return label + ": the reply asks for " + Durations.compact(c.waitHint()) + " (the curve says "
+                    + Durations.compact(base) + "); jitter only lengthens it";
+        }
+        return label + ": " + Durations.compact(base) + " from retry.backoff." + c.category().label() + ", jitter ±"
+                + Math.round(jitter * 100) + "%";
     }
 
     /**

@@ -33,6 +33,7 @@ final class Rfc3463 {
                 if (detail == 4) return new Fallback(Category.MESSAGE_TOO_LARGE, rule, "message too big for the system");
                 return new Fallback(Category.SERVER_BUSY, wild, "the receiving mail system's own condition");
             case 4:
+                if (detail == 6) return new Fallback(Category.LOOP, rule, "routing loop detected");
                 return new Fallback(Category.NETWORK, wild, "network or routing problem");
             case 5:
                 if (detail == 3) return new Fallback(Category.TOO_MANY_RECIPIENTS, rule, "too many recipients");

@@ -2,8 +2,10 @@ package dev.tempfail.smtp;
 
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -53,6 +55,16 @@ final class ConnectionCache {
             q.addLast(i);
         }
         DeadlineOutputStream.alarm(timeLimit, () -> expire(target, i, quitTimeout));
+    }
+
+    /** Says QUIT on every idle connection and closes it. */
+    void closeAll(Duration quitTimeout) {
+        List<Idle> all = new ArrayList<>();
+        synchronized (this) {
+            idle.values().forEach(all::addAll);
+            idle.clear();
+        }
+        for (Idle i : all) i.connection().quit(quitTimeout);
     }
 
     private void expire(Target target, Idle i, Duration quitTimeout) {

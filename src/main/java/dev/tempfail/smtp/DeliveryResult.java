@@ -10,6 +10,7 @@ import java.util.List;
  *                          last host's error)
  * @param tls               the transaction ran over TLS
  * @param tlsCipher         protocol and cipher suite, e.g. {@code TLSv1.3 TLS_AES_256_GCM_SHA384}; null without TLS
+ * @param tlsVerified       the certificate chain and name were checked ({@code tls: verify})
  * @param capabilities      what the host's (last) EHLO reply advertised; {@link EhloCapabilities#NONE} if none
  * @param transactions      MAIL transactions started on the connection (more than one when the
  *                          server limited recipients per transaction)
@@ -18,7 +19,7 @@ import java.util.List;
  *                          failed STARTTLS is here (stage STARTTLS) even when the plain-text retry
  *                          to the same host then carried the transaction
  */
-public record DeliveryResult(Target target, boolean tls, String tlsCipher, EhloCapabilities capabilities,
+public record DeliveryResult(Target target, boolean tls, String tlsCipher, boolean tlsVerified, EhloCapabilities capabilities,
                              int transactions, List<RecipientResult> recipients,
                              List<HostFailure> failedConnections) {
 

@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Delivers one message to one destination: one SMTP transaction carrying all the message's
@@ -27,6 +29,8 @@ public final class SmtpClient {
     private final SmtpTimeouts timeouts;
     private final boolean startTls;
     private final ConnectionCache cache;
+    /** Connections of the conversations going on now, so that a stop whose time is up can cut them. */
+    private final Set<SmtpConnection> talking = ConcurrentHashMap.newKeySet();
 
     /** A client that uses STARTTLS whenever it is offered. */
     public SmtpClient(String heloName, SmtpTimeouts timeouts) {
@@ -60,13 +64,41 @@ public final class SmtpClient {
      * the first of {@code targets} that gets as far as MAIL FROM.
      */
     public DeliveryResult deliver(Envelope envelope, byte[] content, List<Target> targets) {
+        return deliver(envelope, content, targets, Security.OPPORTUNISTIC);
+    }
+
+    /** As {@link #deliver(Envelope, byte[], List)}, with the TLS policy and login the next hop needs. */
+    public DeliveryResult deliver(Envelope envelope, byte[] content, List<Target> targets, Security security) {
         long size = envelope.size() > 0 ? envelope.size() : content.length;
-        return new Attempt(envelope, MessageContent.of(content), size).run(targets);
+        return new Attempt(envelope, MessageContent.of(content), size, security).run(targets);
     }
 
     /** As {@link #deliver(Envelope, byte[], List)}, reading the content from {@code content} for each DATA. */
     public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets) {
-        return new Attempt(envelope, content, envelope.size()).run(targets);
+        return deliver(envelope, content, targets, Security.OPPORTUNISTIC);
+    }
+
+    public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets, Security security) {
+        return new Attempt(envelope, content, envelope.size(), security).run(targets);
+    }
+
+    /**
+     * For a stop whose grace has run out: closes the connection of every conversation going on,
+     * so that each ends now as a lost connection (a temporary failure for every recipient not
+     * yet answered; after the final dot, "may have been delivered"). Returns how many were cut.
+     */
+    public int abortAll() {
+        int n = 0;
+        for (SmtpConnection c : List.copyOf(talking)) {
+            c.close();
+            n++;
+        }
+        return n;
+    }
+
+    /** Closes the idle connections kept for reuse (QUIT first): for a stop, once nothing is being delivered. */
+    public void closeIdle() {
+        if (cache != null) cache.closeAll(timeouts.mail());
     }
 
     /** One call of {@code deliver}: the state of the conversation and the results so far. */
@@ -76,12 +108,16 @@ public final class SmtpClient {
         private final long size;
         private final RecipientResult[] results;
         private final List<HostFailure> failures = new ArrayList<>();
+        /** The connections this attempt opened or took from the cache. */
+        private final List<SmtpConnection> mine = new ArrayList<>();
         /** Where the conversation is: the stage a lost connection or timeout is reported at. */
         private Stage stage = Stage.CONNECT;
         /** The final dot went out and its reply has not come yet: the message may have been delivered. */
         private boolean awaitingDotReply;
+        private final Security security;
 
-        Attempt(Envelope env, MessageContent content, long size) {
+        Attempt(Envelope env, MessageContent content, long size, Security security) {
+            this.security = security;
             this.env = env;
             this.content = Objects.requireNonNull(content, "content");
             this.size = size;
@@ -89,26 +125,48 @@ public final class SmtpClient {
         }
 
         DeliveryResult run(List<Target> targets) {
+            try {
+                return tryHosts(targets);
+            } finally {
+                talking.removeAll(mine);
+            }
+        }
+
+        private DeliveryResult tryHosts(List<Target> targets) {
             if (targets.isEmpty()) throw new IllegalArgumentException("no target hosts");
             for (Target target : targets) {
                 ConnectionCache.Idle idle = cache == null ? null : cache.take(target);
-                if (idle != null) return transact(idle.connection(), idle.capabilities());
-                Established e = connect(target, startTls);
-                if (e != null) return transact(e.connection(), e.capabilities());
+                if (idle != null) return transact(registered(idle.connection()), idle.capabilities());
+                try {
+                    Established e = connect(target, startTls && security.tls() != TlsPolicy.NONE);
+                    if (e != null) return transact(e.connection(), e.capabilities());
+                } catch (LoopsBack loop) {
+                    return loopsBack(target, loop.stage);
+                }
             }
             HostFailure last = failures.get(failures.size() - 1);
             for (int i = 0; i < results.length; i++) settle(i, last.stage(), last.reply(), last.synthetic());
-            return new DeliveryResult(null, false, null, EhloCapabilities.NONE, 0, List.of(results), failures);
+            return new DeliveryResult(null, false, null, false, EhloCapabilities.NONE, 0, List.of(results), failures);
+        }
+
+        /** Registers a connection of this attempt for {@link #abortAll}, until the attempt is over. */
+        private SmtpConnection registered(SmtpConnection c) {
+            mine.add(c);
+            talking.add(c);
+            return c;
         }
 
         // ---- getting a usable connection -------------------------------------------------------
 
-        /** Connects, reads the greeting, says EHLO and starts TLS; null (and a recorded failure) if the host is no good. */
-        private Established connect(Target target, boolean tryTls) {
+        /**
+         * Connects, reads the greeting, says EHLO and starts TLS; null (and a recorded failure) if
+         * the host is no good. Throws if the host greets or answers EHLO with our own name.
+         */
+        private Established connect(Target target, boolean tryTls) throws LoopsBack {
             stage = Stage.CONNECT;
             SmtpConnection c;
             try {
-                c = SmtpConnection.open(target, timeouts.connect());
+                c = registered(SmtpConnection.open(target, timeouts.connect()));
             } catch (IOException e) {
                 fail(target, Stage.CONNECT, synthetic(421, "4.4.1", "connect to " + target + ": " + describe(e)));
                 return null;
@@ -121,6 +179,7 @@ public final class SmtpClient {
                     c.quit(timeouts.mail());
                     return null;
                 }
+                if (isOurName(greeting)) throw new LoopsBack(Stage.CONNECT);
                 stage = Stage.EHLO;
                 EhloCapabilities caps;
                 try {
@@ -130,6 +189,7 @@ public final class SmtpClient {
                     c.quit(timeouts.mail());
                     return null;
                 }
+                boolean required = security.tls().required();
                 if (tryTls && caps.startTls()) {
                     stage = Stage.STARTTLS;
                     try {
@@ -138,17 +198,33 @@ public final class SmtpClient {
                     } catch (IOException | Refused e) {
                         c.close();
                         String why = e instanceof Refused r ? r.what + " refused: " + r.reply : describe((IOException) e);
+                        if (required) { // never a clear-text retry: the policy says TLS or nothing
+                            fail(target, Stage.STARTTLS, synthetic(421, "4.7.5", "TLS with " + target + " failed: " + why
+                                    + " (tls: " + security.tls().name().toLowerCase(java.util.Locale.ROOT) + ")"));
+                            return null;
+                        }
                         fail(target, Stage.STARTTLS, synthetic(421, "4.7.5",
                                 "TLS with " + target + " failed: " + why + "; trying again without TLS"));
                         return connect(target, false);
                     }
                 }
+                if (required && !c.tls()) {
+                    fail(target, Stage.STARTTLS, synthetic(421, "4.7.4", "TLS is required (tls: "
+                            + security.tls().name().toLowerCase(java.util.Locale.ROOT) + "), but " + target
+                            + (caps.startTls() ? " declined STARTTLS" : " does not offer STARTTLS")));
+                    c.quit(timeouts.mail());
+                    return null;
+                }
+                if (security.login() != null && !login(c, caps, target)) return null;
                 return new Established(c, caps);
             } catch (IOException e) {
                 c.close();
                 String code = e instanceof SmtpProtocolException ? "4.5.0" : "4.4.2";
                 fail(target, stage, synthetic(421, code, target + ": " + describe(e)));
                 return null;
+            } catch (LoopsBack loop) {
+                c.quit(timeouts.mail());
+                throw loop;
             } catch (RuntimeException e) {
                 c.close();
                 throw e;
@@ -156,16 +232,18 @@ public final class SmtpClient {
         }
 
         /** EHLO, or HELO if EHLO gets a 5xx. */
-        private EhloCapabilities hello(SmtpConnection c) throws IOException, Refused {
+        private EhloCapabilities hello(SmtpConnection c) throws IOException, Refused, LoopsBack {
             c.send("EHLO " + heloName, timeouts.ehlo());
             c.flush(timeouts.ehlo());
             SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to EHLO");
+            if (r.code() / 100 == 2 && isOurName(r)) throw new LoopsBack(Stage.EHLO);
             if (r.code() / 100 == 2) return EhloCapabilities.fromEhlo(r);
             if (r.code() < 400) throw new SmtpProtocolException("unexpected reply to EHLO: " + r);
             if (r.code() < 500) throw new Refused("EHLO", r);
             c.send("HELO " + heloName, timeouts.ehlo());
             c.flush(timeouts.ehlo());
             SmtpReply h = c.readReply(timeouts.ehlo(), "waiting for the reply to HELO");
+            if (h.code() / 100 == 2 && isOurName(h)) throw new LoopsBack(Stage.EHLO);
             if (h.code() / 100 == 2) return EhloCapabilities.fromHelo(h);
             if (h.code() < 400) throw new SmtpProtocolException("unexpected reply to HELO: " + h);
             throw new Refused("HELO", h);
@@ -176,7 +254,7 @@ public final class SmtpClient {
          * the session goes on in plain text); throws if TLS was begun and failed, or the server
          * answered 421.
          */
-        private EhloCapabilities startTls(SmtpConnection c) throws IOException, Refused {
+        private EhloCapabilities startTls(SmtpConnection c) throws IOException, Refused, LoopsBack {
             c.send("STARTTLS", timeouts.ehlo());
             c.flush(timeouts.ehlo());
             SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to STARTTLS");
@@ -185,12 +263,57 @@ public final class SmtpClient {
                 log.debug("{} declined STARTTLS ({}); going on without TLS", c.target(), r);
                 return null;
             }
-            c.startTls(timeouts.ehlo());
+            c.startTls(timeouts.ehlo(), security.tls() == TlsPolicy.VERIFY, security.trust());
             try {
                 return hello(c);
             } catch (Refused e) {
                 throw new Refused("EHLO after STARTTLS", e.reply);
             }
+        }
+
+        /**
+         * AUTH PLAIN with the configured login, only over TLS; false (the host failed, temporarily,
+         * as Postfix defers on a SASL failure) if it cannot be done or is refused.
+         */
+        private boolean login(SmtpConnection c, EhloCapabilities caps, Target target) throws IOException {
+            Security.Login login = security.login();
+            String problem = null;
+            if (!c.tls()) problem = "no TLS, and the password is never sent in clear text";
+            else if (!caps.has("AUTH")) problem = "the server offers no AUTH";
+            if (problem == null) {
+                String token = java.util.Base64.getEncoder().encodeToString(
+                        ("\0" + login.user() + "\0" + login.password()).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                c.send("AUTH PLAIN " + token, timeouts.ehlo());
+                c.flush(timeouts.ehlo());
+                SmtpReply r = c.readReply(timeouts.ehlo(), "waiting for the reply to AUTH");
+                if (r.code() == 235) return true;
+                problem = "the server said " + r;
+            }
+            fail(target, Stage.EHLO, synthetic(454, "4.7.8", "AUTH as " + login.user() + " to " + target + " failed: " + problem));
+            c.quit(timeouts.mail());
+            return false;
+        }
+
+        /** The first word of a greeting or EHLO reply is the server's name; ours means the mail came back to us. */
+        private boolean isOurName(SmtpReply r) {
+            String first = r.lines().isEmpty() ? "" : r.lines().get(0).strip();
+            int space = first.indexOf(' ');
+            return (space < 0 ? first : first.substring(0, space)).equalsIgnoreCase(heloName);
+        }
+
+        /**
+         * The next hop is this relay itself (a route, MX or smarthost pointing back here): a
+         * permanent failure for every recipient at once, as Postfix bounces "mail for D loops
+         * back to myself"; trying the other hosts would only go round again.
+         */
+        private DeliveryResult loopsBack(Target target, Stage at) {
+            String address = env.recipients().get(0).address();
+            String domain = address.substring(address.lastIndexOf('@') + 1);
+            SmtpReply reply = synthetic(554, "5.4.6", "mail for " + domain + " loops back to myself ("
+                    + target + (at == Stage.CONNECT ? " greeted" : " answered EHLO") + " with my own name " + heloName + ")");
+            log.warn("{}: {}", target, reply);
+            for (int i = 0; i < results.length; i++) settle(i, at, reply, true);
+            return new DeliveryResult(target, false, null, false, EhloCapabilities.NONE, 0, List.of(results), failures);
         }
 
         // ---- transactions --------------------------------------------------------------------
@@ -243,7 +366,7 @@ public final class SmtpClient {
                     settle(i, stage, synthetic(451, "4.3.0", "Internal error: no reply recorded for this recipient"), true);
                 }
             }
-            return new DeliveryResult(c.target(), c.tls(), c.tlsCipher(), caps, transactions, List.of(results), failures);
+            return new DeliveryResult(c.target(), c.tls(), c.tlsCipher(), c.verified(), caps, transactions, List.of(results), failures);
         }
 
         /** RSET and into the cache, if reuse is on and the server agrees; false if the connection is to be closed. */
@@ -477,6 +600,16 @@ public final class SmtpClient {
             super(what + ": " + reply, null, false, false);
             this.what = what;
             this.reply = reply;
+        }
+    }
+
+    /** The host greeted or answered EHLO with our own name, at this stage. */
+    private static final class LoopsBack extends Exception {
+        final Stage stage;
+
+        LoopsBack(Stage stage) {
+            super(stage.name(), null, false, false);
+            this.stage = stage;
         }
     }
 

@@ -3,7 +3,10 @@ package dev.tempfail.smtp;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.tempfail.tls.TlsVersions;
+
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
@@ -47,6 +50,7 @@ final class SmtpConnection implements Closeable {
     private int pos;
     private int lim;
     private String tlsCipher;
+    private boolean verified;
 
     private SmtpConnection(Target target, Socket tcp) throws IOException {
         this.target = target;
@@ -69,6 +73,9 @@ final class SmtpConnection implements Closeable {
     Target target() { return target; }
 
     boolean tls() { return tlsCipher != null; }
+
+    /** The certificate was checked (chain and name), not only used. */
+    boolean verified() { return verified; }
 
     String tlsCipher() { return tlsCipher; }
 
@@ -138,15 +145,29 @@ final class SmtpConnection implements Closeable {
     }
 
     /**
-     * Starts TLS on this connection (after the server's 220 to STARTTLS), accepting any
-     * certificate: opportunistic TLS protects against passive listening only.
+     * Starts TLS on this connection (after the server's 220 to STARTTLS). With {@code verify},
+     * the chain must lead to one of {@code trust}'s anchors (null: the JDK's) and the
+     * certificate must name the host (RFC 6125, as HTTPS checks it); otherwise any certificate
+     * is accepted: opportunistic TLS protects against passive listening only.
      */
-    void startTls(Duration timeout) throws IOException {
+    void startTls(Duration timeout, boolean verify, SSLContext trust) throws IOException {
         if (hasUnreadInput()) throw new SmtpProtocolException("the server sent data after its 220 to STARTTLS");
         out.flush();
-        SSLSocket ssl = (SSLSocket) OPPORTUNISTIC.getSocketFactory()
+        SSLContext ctx;
+        try {
+            ctx = !verify ? OPPORTUNISTIC : trust != null ? trust : SSLContext.getDefault();
+        } catch (GeneralSecurityException e) {
+            throw new IOException("no default TLS context: " + e.getMessage(), e);
+        }
+        SSLSocket ssl = (SSLSocket) ctx.getSocketFactory()
                 .createSocket(tcp, target.hostName(), target.address().getPort(), true);
         ssl.setUseClientMode(true);
+        TlsVersions.restrict(ssl);
+        if (verify) {
+            SSLParameters p = ssl.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            ssl.setSSLParameters(p);
+        }
         AtomicBoolean timedOut = new AtomicBoolean();
         ScheduledFuture<?> alarm = DeadlineOutputStream.alarm(timeout, () -> {
             timedOut.set(true);
@@ -165,6 +186,7 @@ final class SmtpConnection implements Closeable {
         }
         SSLSession session = ssl.getSession();
         tlsCipher = session.getProtocol() + " " + session.getCipherSuite();
+        verified = verify;
         use(ssl);
         log.debug("{} TLS started: {}", target, tlsCipher);
     }

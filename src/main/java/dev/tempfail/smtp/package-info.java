@@ -17,11 +17,16 @@
  *     failing too, all move on to the next host. When every host failed, each recipient gets
  *     the last host's error and {@link dev.tempfail.smtp.DeliveryResult#connectionFailed()} is
  *     true. A host that got as far as MAIL FROM gives the final answers for this attempt.</li>
- * <li>EHLO, falling back to HELO on a 5xx. STARTTLS when offered (opportunistic: any
- *     certificate is accepted); after TLS, EHLO again. If the handshake (or that EHLO) fails,
- *     a new plain-text connection is made to the same host, as Postfix does. A server that
- *     declines STARTTLS with a 4xx/5xx other than 421 is talked to in plain text on the same
- *     connection.</li>
+ * <li>EHLO, falling back to HELO on a 5xx. STARTTLS as the {@link dev.tempfail.smtp.TlsPolicy}
+ *     says: {@code may} (the default) when offered, any certificate; if the handshake (or the
+ *     EHLO after it) fails, a new plain-text connection is made to the same host, as Postfix
+ *     does, and a server that declines STARTTLS with a 4xx/5xx other than 421 is talked to in
+ *     plain text. {@code encrypt} and {@code verify} never fall back: no STARTTLS (4.7.4) or a
+ *     failed handshake or certificate check (4.7.5) is a temporary failure of that host.
+ *     {@code verify} checks the chain against the given trust anchors (or the JDK's) and the
+ *     host name as HTTPS does. A login ({@link dev.tempfail.smtp.Security.Login}) is AUTH PLAIN
+ *     after TLS only; without TLS, or refused, the host fails temporarily (454 4.7.8).
+ *     TLS 1.2 and 1.3 only ({@code dev.tempfail.tls}, the one import from our own code).</li>
  * <li>MAIL FROM (with {@code SIZE=}, {@code BODY=8BITMIME}, {@code RET=}, {@code ENVID=} where
  *     advertised and given), one RCPT TO per recipient (with {@code NOTIFY=}, {@code ORCPT=} under
  *     DSN), DATA only if a RCPT was accepted, the content dot-stuffed, QUIT (its reply is not

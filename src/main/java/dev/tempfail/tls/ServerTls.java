@@ -48,12 +48,19 @@ public final class ServerTls {
     private static final String SELF_SIGNED_CERT = "selfsigned-cert.pem";
     private static final String SELF_SIGNED_KEY = "selfsigned-key.pem";
 
+    private final SSLContext context;
     private final SSLSocketFactory factory;
     private final X509Certificate certificate;
 
     private ServerTls(SSLContext context, X509Certificate certificate) {
+        this.context = context;
         this.factory = context.getSocketFactory();
         this.certificate = certificate;
+    }
+
+    /** The server context, for servers that make their own sockets. */
+    public SSLContext context() {
+        return context;
     }
 
     /** From the operator's PEM files: the chain (server first) and its private key. */

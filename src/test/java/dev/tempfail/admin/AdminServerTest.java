@@ -34,10 +34,10 @@ class AdminServerTest {
     @Test
     void routesByMethodAndPathAndChecksTheToken() throws Exception {
         try (AdminServer admin = new AdminServer(new AdminConfig(new HostPort("127.0.0.1", 0), Optional.of(TOKEN)))) {
-            admin.get("/api/things/{id}", r -> AdminResponse.ok(Map.of("id", r.param("id"), "q", r.query("q").orElse("-"))));
-            admin.post("/api/things/{id}/poke", r -> AdminResponse.ok(Map.of("poked", r.param("id"), "from", r.from())));
-            admin.open("GET", "/", r -> AdminResponse.text(200, "text/html", "<p>hi</p>"));
-            admin.get("/api/fails", r -> {
+            admin.routes().get("/api/things/{id}", r -> AdminResponse.ok(Map.of("id", r.param("id"), "q", r.query("q").orElse("-"))));
+            admin.routes().post("/api/things/{id}/poke", r -> AdminResponse.ok(Map.of("poked", r.param("id"), "from", r.from())));
+            admin.routes().open("GET", "/", r -> AdminResponse.text(200, "text/html", "<p>hi</p>"));
+            admin.routes().get("/api/fails", r -> {
                 throw new AdminResponse.Failure(400, "bad thing");
             });
             admin.start();

@@ -31,7 +31,7 @@ class HealthApiTest {
         try (Database db = TestQueues.open(dir, 4);
              AdminServer admin = new AdminServer(new AdminConfig(new HostPort("127.0.0.1", 0), Optional.of("t0ken")))) {
             QueueStats stats = new QueueStats(db);
-            new HealthApi(() -> false, stats, dir, Long.MAX_VALUE).register(admin);
+            new HealthApi(() -> false, stats, dir, Long.MAX_VALUE).register(admin.routes());
             admin.start();
             HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
                     URI.create("http://127.0.0.1:" + admin.port() + "/healthz")).timeout(Duration.ofSeconds(30)).build(),

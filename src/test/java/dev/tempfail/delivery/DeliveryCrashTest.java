@@ -7,10 +7,6 @@ import dev.tempfail.testsupport.SmtpTestClient;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -62,7 +58,7 @@ class DeliveryCrashTest {
 
             try (ChildRelay second = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env)) {
                 Await.until(Duration.ofSeconds(60), "every message delivered", () -> subjects(up).size() == MESSAGES);
-                Await.until(Duration.ofSeconds(30), "queue empty", () -> queueTotal(second.adminPort()) == 0);
+                Await.until(Duration.ofSeconds(30), "queue empty", () -> second.queueTotal() == 0);
             }
             Map<String, Integer> counts = subjects(up);
             int duplicates = up.messages().size() - counts.size();
@@ -83,11 +79,5 @@ class DeliveryCrashTest {
         return counts;
     }
 
-    private static int queueTotal(int adminPort) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/queue?limit=1")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).get("total").asInt();
-    }
 
 }

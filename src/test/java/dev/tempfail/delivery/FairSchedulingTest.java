@@ -4,6 +4,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.smtp.SmtpTimeouts;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
+import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.RawServer;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
@@ -15,6 +16,7 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +36,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class FairSchedulingTest {
     private static final int WORKERS = 4; // budget: 4 x 50 = 200 recipients in memory
     private static final int DEAD_MESSAGES = 240;
+    private static final Instant T0 = Instant.parse("2026-03-02T10:00:00Z");
 
     @TempDir Path dir;
 
@@ -49,7 +52,10 @@ class FairSchedulingTest {
             // the silent host's greeting timeout is far longer than anything this test waits for
             var timing = new DeliveryService.Timing(Duration.ofMillis(100), SmtpTimeouts.uniform(Duration.ofMinutes(5)),
                     Clock.systemUTC());
-            try (Relay relay = Relay.start(config, Clock.systemUTC(), timing)) {
+            // The relay's clock stands still: whatever it postpones (a domain past its share waits
+            // OVERFLOW_WAIT, a retry its backoff) never falls due, so the healthy mail arriving proves
+            // it went at once, however slowly a busy machine then carries it out.
+            try (Relay relay = Relay.start(config, new MutableClock(T0), timing)) {
                 ExecutorService clients = Executors.newFixedThreadPool(8);
                 try {
                     List<Future<String>> sent = new ArrayList<>();
@@ -65,12 +71,9 @@ class FairSchedulingTest {
                         () -> dead.connections() == 2 && leased(relay) > 0);
 
                 String reply = send(relay, "someone@good.example");
-                long accepted = System.nanoTime();
                 assertTrue(reply.startsWith("250 "), reply);
-                Await.until(Duration.ofSeconds(30), "the healthy destination got its mail", () -> healthy.messages().size() == 1);
-                long latencyMs = (System.nanoTime() - accepted) / 1_000_000;
-
-                assertTrue(latencyMs <= 1_000, "delivered " + latencyMs + " ms after its 250");
+                Await.until(Duration.ofSeconds(30), "the healthy destination got its mail, its relay clock standing",
+                        () -> healthy.messages().size() == 1);
                 assertEquals(2, dead.connections(), "at most per_destination connections to the dead destination");
                 assertTrue(leased(relay) <= 100, "the dead destination holds at most half the budget: " + leased(relay));
             }

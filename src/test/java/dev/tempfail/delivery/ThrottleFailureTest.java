@@ -77,7 +77,7 @@ class ThrottleFailureTest {
 
     private static int queued(Relay relay) throws Exception {
         try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
+             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message WHERE finished_at IS NULL")) {
             r.next();
             return r.getInt(1);
         }

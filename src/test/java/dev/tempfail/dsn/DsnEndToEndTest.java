@@ -1,7 +1,6 @@
 package dev.tempfail.dsn;
 
 import dev.tempfail.Relay;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -23,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -115,7 +115,7 @@ class DsnEndToEndTest {
             assertEquals(1, relayed.perRecipient().size());
             assertEquals("relayed", field(relayed.perRecipient().get(0), "Action"));
             assertEquals("rfc822; ok@example.com", field(relayed.perRecipient().get(0), "Final-Recipient"));
-            assertTrue(new QueueReader(relay.database()).show(queueId).isEmpty(), "the message is done");
+            assertNotNull(relay.reader().show(queueId).orElseThrow().finishedAt(), "the message is done");
         }
     }
 
@@ -183,12 +183,36 @@ class DsnEndToEndTest {
              FakeUpstream senders = FakeUpstream.builder().start()) {
             start(recipients, senders);
             String bounce = send("", "", List.of("<bad@example.com>"));
-            Await.until(LIMIT, "tried", () -> new QueueReader(relay.database()).show(bounce).isEmpty());
+            Await.until(LIMIT, "tried", () -> relay.reader().show(bounce).orElseThrow().finishedAt() != null);
             // an ordinary failure afterwards does produce a report: by then the first would have been sent too
             send("app@example.org", "", List.of("<bad@example.com>"));
             Await.until(LIMIT, "one report", () -> senders.messages().size() == 1);
             assertEquals("Undelivered Mail Returned to Sender", report(senders.messages().get(0)).header("Subject"));
             assertEquals(1, senders.messages().size(), "no report about the message from <>");
+        }
+    }
+
+    @Test
+    void aReportThatBouncesIsADoubleBounceCopiedToThePostmaster() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder()
+                .rcptReply("bad@example.com", "550 5.1.1 <bad@example.com>: user does not exist").start();
+             FakeUpstream senders = FakeUpstream.builder()
+                     .rcptReply("gone@example.org", "550 5.1.1 <gone@example.org>: no such user").start();
+             FakeUpstream postmaster = FakeUpstream.builder().start()) {
+            relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
+                    "TEMPFAIL_DSN_DOUBLE_BOUNCE_TO", "postmaster@admin.example",
+                    "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + recipients.port() + "', example.org: '127.0.0.1:"
+                            + senders.port() + "', admin.example: '127.0.0.1:" + postmaster.port() + "'}")), clock, TestRelays.FAST);
+            send("gone@example.org", "", List.of("<bad@example.com>"));
+            // the failure report to gone@example.org fails in its turn: a double bounce, copied to the postmaster
+            Await.until(LIMIT, "the double bounce reached the postmaster", () -> postmaster.messages().size() == 1);
+            FakeUpstream.Received copy = postmaster.messages().get(0);
+            assertEquals("", copy.sender(), "from <>");
+            assertEquals(List.of("postmaster@admin.example"), copy.recipients());
+            ParsedReport r = report(copy);
+            assertEquals("failed", field(r.perRecipient().get(0), "Action"));
+            assertEquals("rfc822; gone@example.org", field(r.perRecipient().get(0), "Final-Recipient"));
+            assertEquals(1, senders.commands("RCPT").size(), "the report was tried once, never reported to <>");
         }
     }
 
@@ -210,7 +234,7 @@ class DsnEndToEndTest {
                 c.command("DATA");
                 c.send("Subject: x\r\n\r\nx\r\n.\r\n");
                 String reply = c.reply();
-                QueueView.Message m = new QueueReader(relay.database()).show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+                QueueView.Message m = relay.reader().show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
                 assertEquals("id+1", m.envid());
                 assertEquals("HDRS", m.ret());
                 assertEquals("DELAY,FAILURE", m.recipients().get(0).notifyOn());

@@ -98,7 +98,7 @@ class WebhookTest {
             String laterId = later;
             // delivered (ok@), deferred (later@, greylisted), bounced (bad@): three POSTs, the first refused
             Await.until(Duration.ofSeconds(60), "three events posted", () -> posts.size() == 3);
-            QueueReader reader = new QueueReader(relay.database());
+            QueueReader reader = relay.reader();
             List<QueueView.Event> shown = reader.show(laterId).orElseThrow().events();
             assertEquals(1, shown.size(), shown.toString());
             assertEquals("deferred", shown.get(0).kind());

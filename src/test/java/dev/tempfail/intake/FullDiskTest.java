@@ -131,7 +131,7 @@ class FullDiskTest {
                     return delivered(up).containsAll(acked.keySet());
                 });
                 Await.until(Duration.ofSeconds(60), "the queue empty, nothing left leased",
-                        () -> new QueueReader(relay.database()).list(100).total() == 0);
+                        () -> relay.reader().list(100).total() == 0);
                 String after = send(relay.smtpPort(), "m59");
                 assertTrue(after.startsWith("250 2.0.0 Ok: queued as "), "taken again with no restart: " + after);
                 assertTrue(!delivered(up).contains("late"), "the half-written message was never queued");

@@ -1,7 +1,6 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.Relay;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
@@ -67,7 +66,7 @@ class IntakeTest {
         assertTrue(reply.matches("250 2\\.0\\.0 Ok: queued as [0-9A-Z]+"), reply);
         String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
 
-        QueueView.Listing listing = new QueueReader(relay.database()).list(100);
+        QueueView.Listing listing = relay.reader().list(100);
         assertEquals(1, listing.total());
         QueueView.Summary m = listing.messages().get(0);
         assertEquals(queueId, m.queueId());
@@ -116,7 +115,7 @@ class IntakeTest {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
             assertTrue(c.sendMail("", List.of("r@example.com"), "Subject: bounce\r\n\r\nx\r\n").startsWith("250 2.0.0"));
         }
-        assertEquals("", new QueueReader(relay.database()).list(10).messages().get(0).sender());
+        assertEquals("", relay.reader().list(10).messages().get(0).sender());
     }
 
     @Test
@@ -159,7 +158,7 @@ class IntakeTest {
             c.send("Subject: small\r\n\r\nok\r\n.\r\n");
             assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
         }
-        assertEquals(1, new QueueReader(relay.database()).list(10).total());
+        assertEquals(1, relay.reader().list(10).total());
     }
 
     @Test
@@ -199,7 +198,7 @@ class IntakeTest {
             c.send("Subject: two\r\n\r\nx\r\n.\r\n");
             assertTrue(c.reply().startsWith("250 "));
         }
-        assertEquals(2, new QueueReader(relay.database()).list(10).messages().get(0).recipients().size());
+        assertEquals(2, relay.reader().list(10).messages().get(0).recipients().size());
     }
 
     @Test
@@ -251,7 +250,7 @@ class IntakeTest {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
             assertTrue(c.sendMail("s@example.org", List.of("r@example.com"), "Subject: whole\r\n\r\nx\r\n").startsWith("250"));
         }
-        QueueView.Listing listing = new QueueReader(relay.database()).list(10);
+        QueueView.Listing listing = relay.reader().list(10);
         assertEquals(1, listing.total());
         assertTrue(new String(storedContent(listing.messages().get(0).queueId()), StandardCharsets.UTF_8).contains("Subject: whole"));
     }
@@ -332,6 +331,6 @@ class IntakeTest {
             assertTrue(c.reply().startsWith("250 2.0.0"));
             assertEquals("221 2.0.0 Bye", c.reply());
         }
-        assertEquals(2, new QueueReader(relay.database()).list(10).total());
+        assertEquals(2, relay.reader().list(10).total());
     }
 }

@@ -89,9 +89,9 @@ class SubmissionTest {
     }
 
     private QueueView.Message onlyMessage() throws Exception {
-        QueueView.Listing listing = new QueueReader(relay.database()).list(10);
+        QueueView.Listing listing = relay.reader().list(10);
         assertEquals(1, listing.total());
-        return new QueueReader(relay.database()).show(listing.messages().get(0).queueId()).orElseThrow();
+        return relay.reader().show(listing.messages().get(0).queueId()).orElseThrow();
     }
 
     @Test

@@ -17,10 +17,12 @@ import java.time.ZoneOffset;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class DeliveryQueueTest {
+    private static final dev.tempfail.config.RetryConfig RETRY = dev.tempfail.config.ConfigLoader.defaults().retry();
     private static final Instant T0 = Instant.parse("2026-11-23T10:00:00Z");
     private static final Instant LEASE_END = Instant.parse("2030-01-01T00:00:00Z"); // wall clock, far ahead
 
@@ -100,7 +102,7 @@ class DeliveryQueueTest {
         assertEquals(2, queue.recoverLeases(wall, T0.plusSeconds(5)), "its own lease and node-c's expired one");
         List<Leased> freed = queue.lease(T0.plusSeconds(5), wall.plusSeconds(600), 10);
         assertEquals(List.of("mine@example.com", "expired@example.com"), freed.stream().map(Leased::address).toList());
-        assertEquals("delivering", new QueueReader(db).list(3).messages().get(1).recipients().get(0).state(),
+        assertEquals("delivering", new QueueReader(db, RETRY).list(3).messages().get(1).recipients().get(0).state(),
                 "node-b's live lease is left alone");
         assertEquals(1, live.size());
     }
@@ -121,7 +123,7 @@ class DeliveryQueueTest {
         assertThrows(LeaseLostException.class, () -> queue.release(old, t1));
         other.record(current, List.of(deferred(t1, t1.plus(Duration.ofMinutes(6)))), List.of());
 
-        QueueView.Recipient r = new QueueReader(db).list(1).messages().get(0).recipients().get(0);
+        QueueView.Recipient r = new QueueReader(db, RETRY).list(1).messages().get(0).recipients().get(0);
         assertEquals("deferred", r.state(), "the holder's outcome stands");
         assertEquals(1, r.attempts());
         try (Connection c = db.connection(); ResultSet n = c.createStatement().executeQuery("SELECT COUNT(*) FROM attempt")) {
@@ -139,7 +141,7 @@ class DeliveryQueueTest {
         List<Leased> current = queue.lease(T0, wall.plusSeconds(200), 10);
         assertThrows(LeaseLostException.class, () -> queue.record(old, List.of(delivered(T0)), List.of()));
         queue.record(current, List.of(delivered(T0)), List.of());
-        assertTrue(new QueueReader(db).list(1).messages().isEmpty());
+        assertTrue(new QueueReader(db, RETRY).list(1).messages().isEmpty());
     }
 
     @Test
@@ -173,13 +175,13 @@ class DeliveryQueueTest {
     }
 
     @Test
-    void recordKeepsEachTryAndDropsTheMessageWhenAllAreFinal() throws Exception {
+    void recordKeepsEachTryAndFinishesTheMessageWhenAllAreFinal() throws Exception {
         String queueId = enqueue(T0, "a@example.com", "b@example.com");
         List<Leased> leased = queue.lease(T0, LEASE_END, 10);
         Instant t1 = T0.plusSeconds(1);
         queue.record(leased, List.of(delivered(t1), deferred(t1, t1.plus(Duration.ofMinutes(6)))), List.of());
 
-        QueueView.Message m = new QueueReader(db).show(queueId).orElseThrow();
+        QueueView.Message m = new QueueReader(db, RETRY).show(queueId).orElseThrow();
         assertEquals("delivered", m.recipients().get(0).state());
         QueueView.Recipient b = m.recipients().get(1);
         assertEquals("deferred", b.state());
@@ -197,22 +199,21 @@ class DeliveryQueueTest {
         assertEquals(1, retry.get(0).streak());
         queue.record(retry, List.of(delivered(t1.plus(Duration.ofMinutes(6)))), List.of());
 
-        assertTrue(new QueueReader(db).show(queueId).isEmpty(), "a message whose recipients are all final leaves the queue");
-        try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery(
-                "SELECT (SELECT COUNT(*) FROM recipient) + (SELECT COUNT(*) FROM attempt)")) {
-            r.next();
-            assertEquals(0, r.getInt(1));
-            assertEquals(List.of(), db.bodies().keys(), "its body is deleted with it");
-        }
+        QueueView.Message done = new QueueReader(db, RETRY).show(queueId).orElseThrow();
+        assertEquals(t1.plus(Duration.ofMinutes(6)).toString(), done.finishedAt(), "finished when its last recipient is final");
+        assertEquals(2, done.recipients().get(1).tries().size(), "its history keeps every try");
+        assertFalse(done.bodyKept(), "queue.keep_bodies is off: the body goes when the message is finished");
+        assertEquals(List.of(), db.bodies().keys(), "its body is deleted");
+        assertEquals(0, new QueueReader(db, RETRY).list(10).total(), "finished mail is not in the active queue");
     }
 
     @Test
     void releasePutsWorkBackUntried() throws Exception {
         enqueue(T0, "r@example.com");
         List<Leased> leased = queue.lease(T0, LEASE_END, 10);
-        assertEquals("delivering", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
+        assertEquals("delivering", new QueueReader(db, RETRY).list(1).messages().get(0).recipients().get(0).state());
         queue.release(leased, T0.plusSeconds(30));
-        assertEquals("queued", new QueueReader(db).list(1).messages().get(0).recipients().get(0).state());
+        assertEquals("queued", new QueueReader(db, RETRY).list(1).messages().get(0).recipients().get(0).state());
         assertEquals(T0.plusSeconds(30), queue.nextDue().orElseThrow());
         Leased again = queue.lease(T0.plusSeconds(30), LEASE_END, 10).get(0);
         assertEquals(0, again.attempts(), "a release is not an attempt");

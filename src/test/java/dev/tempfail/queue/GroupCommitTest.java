@@ -118,7 +118,7 @@ class GroupCommitTest {
 
             String next = send(relay, "second");
             assertTrue(next.startsWith("250 2.0.0 Ok: queued as "), "a new committer took over: " + next);
-            assertEquals(1, new QueueReader(db).list(10).total(), "the refused message left nothing; the next is stored");
+            assertEquals(1, new QueueReader(db, dev.tempfail.config.ConfigLoader.defaults().retry()).list(10).total(), "the refused message left nothing; the next is stored");
         } finally {
             pool.shutdownNow();
         }

@@ -42,7 +42,7 @@ class QueueRecoveryTest {
         assertTrue(Files.exists(r.damagedFile()), "the damaged file is kept");
         assertTrue(Files.exists(dir.resolve("unreferenced/LOSTROW")), "set aside, not deleted");
         try (Database db = Database.open(QueueConfig.h2(dir, true, "node-a"), 4)) {
-            assertEquals(3, new QueueReader(db).list(10).total());
+            assertEquals(3, new QueueReader(db, dev.tempfail.config.ConfigLoader.defaults().retry()).list(10).total());
             assertArrayEquals(CONTENT, StoredBodies.read(db, "B2"), "the spool files are kept");
         }
     }

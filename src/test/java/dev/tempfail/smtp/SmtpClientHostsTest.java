@@ -244,4 +244,24 @@ class SmtpClientHostsTest {
         assertEquals(1, list.size(), list.toString());
         return list.get(0);
     }
+
+    /** A next hop greeting, or answering EHLO, with our own name is this relay: permanent 5.4.6, no other host tried. */
+    @Test
+    void aHostThatGreetsOrAnswersEhloWithOurNameIsALoop() {
+        for (FakeUpstream.Builder self : List.of(FakeUpstream.builder().greetingName("RELAY.test"),
+                FakeUpstream.builder().ehloName("relay.test"))) {
+            try (FakeUpstream loop = self.start(); FakeUpstream other = FakeUpstream.builder().start()) {
+                DeliveryResult r = CLIENT.deliver(ENV, CONTENT, List.of(loop.target("mx1"), other.target("mx2")));
+                assertFalse(r.connectionFailed(), "the loop is that host's answer, not a failure to reach one");
+                for (RecipientResult rr : r.recipients()) {
+                    assertEquals(554, rr.reply().code(), rr.toString());
+                    assertEquals("5.4.6", rr.reply().enhancedStatus());
+                    assertTrue(rr.reply().text().contains("mail for example.net loops back to myself"), rr.toString());
+                    assertFalse(rr.delivered());
+                }
+                assertEquals(0, loop.messages().size());
+                assertEquals(0, other.connections(), "going round again through another host would not help");
+            }
+        }
+    }
 }

@@ -3,8 +3,13 @@ package dev.tempfail.testsupport;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -13,7 +18,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code tempfail serve} in a child JVM, for what only a separate process can show: that a
- * relay killed with SIGKILL (no shutdown hook, no clean close of H2) loses nothing.
+ * relay killed with SIGKILL (no shutdown hook, no clean close of H2) loses nothing, and that
+ * one stopped with SIGTERM drains and exits 0.
  */
 public final class ChildRelay implements AutoCloseable {
     private final Process process;
@@ -39,6 +45,18 @@ public final class ChildRelay implements AutoCloseable {
      * of memory stops at once instead of letting H2 write a half-formed page.
      */
     public static ChildRelay start(Path queueDir, Path log, Map<String, String> env, List<String> jvmOptions)
+            throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                return startOnce(queueDir, log, env, jvmOptions);
+            } catch (PortTaken e) {
+                // the free port was taken between our check and the child's bind (other tests, other processes)
+                if (attempt == 3) throw new AssertionError("serve could not bind three times: " + e.getMessage());
+            }
+        }
+    }
+
+    private static ChildRelay startOnce(Path queueDir, Path log, Map<String, String> env, List<String> jvmOptions)
             throws Exception {
         int smtpPort = freePort();
         int adminPort = freePort();
@@ -89,7 +107,13 @@ public final class ChildRelay implements AutoCloseable {
     private void awaitListening() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            if (!process.isAlive()) throw new AssertionError("serve exited: " + log());
+            if (!process.isAlive()) {
+                String output = log();
+                if (output.endsWith("Address already in use\n") || output.endsWith("Address already in use")) {
+                    throw new PortTaken(output);
+                }
+                throw new AssertionError("serve exited: " + output);
+            }
             try (Socket s = new Socket("127.0.0.1", smtpPort)) {
                 return;
             } catch (IOException notYet) {
@@ -99,10 +123,38 @@ public final class ChildRelay implements AutoCloseable {
         throw new AssertionError("serve did not listen within 60 s: " + log());
     }
 
+    private static final class PortTaken extends Exception {
+        PortTaken(String log) {
+            super(log.strip().lines().reduce((a, b) -> b).orElse(""));
+        }
+    }
+
     private static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         }
+    }
+
+    /** Sends SIGTERM (a clean stop) without waiting for it. */
+    public void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit and returns its exit code; fails if it is still running after {@code limit}. */
+    public int awaitExit(Duration limit) throws Exception {
+        if (!process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+            kill();
+            throw new AssertionError("serve still running " + limit + " after SIGTERM: " + log());
+        }
+        return exitValue();
+    }
+
+    /** Messages in the queue, as its admin API counts them. */
+    public int queueTotal() throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/queue?limit=1")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).get("total").asInt();
     }
 
     /** SIGTERM: a clean stop. */

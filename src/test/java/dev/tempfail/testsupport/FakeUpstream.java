@@ -99,7 +99,11 @@ public final class FakeUpstream implements AutoCloseable {
         private boolean brokenTls;
         private String startTlsReply;
         private String greeting;
+        private String greetingName = "fake.test";
+        private String ehloName = "fake.test";
         private String ehloReply;
+        private String loginUser;
+        private String loginPassword;
         private String heloReply;
         private String mailReply;
         private String dataReply;
@@ -129,10 +133,19 @@ public final class FakeUpstream implements AutoCloseable {
         public Builder startTls(SSLContext serverContext) { this.tls = serverContext; return this; }
 
         /** Offer STARTTLS, answer 220, then answer the ClientHello with garbage and hang up. */
+        /** Offer AUTH PLAIN LOGIN and accept exactly this user and password. */
+        public Builder login(String user, String password) { this.loginUser = user; this.loginPassword = password; return this; }
+
         public Builder brokenStartTls() { this.brokenTls = true; return this; }
 
         /** Offer STARTTLS and answer it with this (e.g. {@code "454 4.7.0 TLS not available"}). */
         public Builder startTlsReply(String reply) { this.brokenTls = true; this.startTlsReply = reply; return this; }
+
+        /** The name in the 220 greeting (default {@code fake.test}); a relay's own name makes a loop. */
+        public Builder greetingName(String name) { this.greetingName = name; return this; }
+
+        /** The name in the first line of the EHLO reply (default {@code fake.test}). */
+        public Builder ehloName(String name) { this.ehloName = name; return this; }
 
         /** Refuse every connection with this greeting instead of 220, e.g. {@code "421 4.3.2 Busy"}. */
         public Builder greeting(String reply) { this.greeting = reply; return this; }
@@ -206,12 +219,19 @@ public final class FakeUpstream implements AutoCloseable {
         this.script = script;
         SMTPServer.Builder b = SMTPServer.port(0)
                 .bindAddress(InetAddress.getLoopbackAddress())
-                .hostName("fake.test")
+                .hostName(script.greetingName)
                 .softwareName("FakeUpstream")
                 .connectionTimeout(10, TimeUnit.SECONDS)
                 .messageHandlerFactory(Transaction::new)
                 .sessionHandler(new Sessions());
         if (script.tls != null) b.enableTLS(true).startTlsSocketFactory(script.tls);
+        if (script.loginUser != null) {
+            b.authenticationHandlerFactory(new org.subethamail.smtp.auth.EasyAuthenticationHandlerFactory((user, password, context) -> {
+                if (!script.loginUser.equals(user) || !script.loginPassword.equals(password)) {
+                    throw new org.subethamail.smtp.auth.LoginFailedException("535 5.7.8 Authentication credentials invalid");
+                }
+            }));
+        }
         server = b.build();
         CommandHandler handler = server.getCommandHandler();
         handler.addCommand(new Ehlo());
@@ -407,13 +427,14 @@ public final class FakeUpstream implements AutoCloseable {
             sess.resetMailTransaction();
             sess.setHelo(args[1]);
             List<String> lines = new ArrayList<>();
-            lines.add("fake.test greets " + args[1]);
+            lines.add(script.ehloName + " greets " + args[1]);
             if (script.eightBitMime) lines.add("8BITMIME");
             if (script.size == 0) lines.add("SIZE");
             else if (script.size > 0) lines.add("SIZE " + script.size);
             if (script.pipelining) lines.add("PIPELINING");
             if (script.dsn) lines.add("DSN");
             if ((script.tls != null || script.brokenTls) && !sess.isTLSStarted()) lines.add("STARTTLS");
+            if (script.loginUser != null) lines.add("AUTH PLAIN LOGIN");
             lines.add("ENHANCEDSTATUSCODES");
             StringBuilder reply = new StringBuilder();
             for (int i = 0; i < lines.size(); i++) {
@@ -440,7 +461,7 @@ public final class FakeUpstream implements AutoCloseable {
             }
             sess.resetMailTransaction();
             sess.setHelo(args[1]);
-            sess.sendResponse("250 fake.test");
+            sess.sendResponse("250 " + script.ehloName);
         }
     }
 

@@ -22,8 +22,9 @@ public final class TestRelays {
     /**
      * The embedded defaults with test ports and the queue of {@code queueDir} ({@link TestQueues}:
      * H2 in it, or the PostgreSQL database made for it), then {@code overrides}
-     * (TEMPFAIL_* style). Delivery is off unless a test turns it on, and DNS questions go to a
-     * loopback port where nothing answers, so no test ever asks a real resolver.
+     * (TEMPFAIL_* style). Delivery is off unless a test turns it on, DNS questions go to a
+     * loopback port where nothing answers (so no test ever asks a real resolver), and a stop
+     * waits at most 2 s for what is in flight.
      */
     public static TempfailConfig config(Path queueDir, Map<String, String> overrides) {
         Map<String, String> env = new HashMap<>();
@@ -33,6 +34,7 @@ public final class TestRelays {
         env.put("TEMPFAIL_DELIVERY_ENABLED", "false");
         env.put("TEMPFAIL_DELIVERY_DNS_SERVERS", "127.0.0.1:9");
         env.put("TEMPFAIL_DELIVERY_DNS_TIMEOUT", "500ms");
+        env.put("TEMPFAIL_SHUTDOWN_GRACE", "2s"); // a test's relay stops quickly, whatever it left in flight
         env.putAll(overrides);
         return ConfigLoader.load(null, env);
     }

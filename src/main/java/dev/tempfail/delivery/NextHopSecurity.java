@@ -1,0 +1,63 @@
+package dev.tempfail.delivery;
+
+import dev.tempfail.config.OutboundTlsConfig;
+import dev.tempfail.route.Via;
+import dev.tempfail.smtp.Security;
+import dev.tempfail.smtp.TlsPolicy;
+import dev.tempfail.tls.Pem;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.List;
+import java.util.Optional;
+
+/** The TLS policy, trust anchors and login for each kind of next hop, built once at start-up. */
+final class NextHopSecurity {
+    private final Security others;
+    private final Security smarthost;
+
+    private NextHopSecurity(Security others, Security smarthost) {
+        this.others = others;
+        this.smarthost = smarthost;
+    }
+
+    static NextHopSecurity from(OutboundTlsConfig c) throws IOException {
+        Security.Login login = null;
+        if (c.smarthostUser().isPresent()) {
+            Path file = c.smarthostPassword().orElseThrow();
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            if (lines.isEmpty() || lines.get(0).isEmpty()) throw new IOException(file + ": no password on its first line");
+            login = new Security.Login(c.smarthostUser().get(), lines.get(0));
+        }
+        return new NextHopSecurity(new Security(TlsPolicy.parse(c.tls()), trust(c.tlsCa()), null),
+                new Security(TlsPolicy.parse(c.smarthostTls()), trust(c.smarthostTlsCa()), login));
+    }
+
+    Security forVia(Via via) {
+        return via == Via.SMARTHOST ? smarthost : others;
+    }
+
+    /** A context trusting exactly the certificates in the PEM file; null (the JDK's trust store) without one. */
+    private static SSLContext trust(Optional<Path> caFile) throws IOException {
+        if (caFile.isEmpty()) return null;
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            int n = 0;
+            for (var cert : Pem.certificates(caFile.get())) ks.setCertificateEntry("ca" + n++, cert);
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(caFile.get() + ": cannot use as trust anchors: " + e.getMessage(), e);
+        }
+    }
+}
