@@ -70,7 +70,7 @@ public final class Relay implements AutoCloseable {
             Intake smtp = Intake.open(config,
                     new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = new AdminServer(config.admin());
-            new QueueApi(new QueueReader(db)).register(admin);
+            new QueueApi(new QueueReader(db, clock, config.retry().capRelease())).register(admin);
             QueueStats stats = new QueueStats(db);
             new MetricsApi(metrics, stats, clock).register(admin);
             new HealthApi(smtp::isRunning, stats, config.queue().dir(), config.smtp().maxMessageSize()).register(admin);

@@ -42,13 +42,15 @@ public final class ClassifyCommand implements Callable<Integer> {
     String reply;
 
     /** The JSON form; nulls are left out. */
-    @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note"})
+    @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note",
+            "meaning"})
     record Output(String outcome, String category, String status, Long waitS, Integer perHour, Boolean newTransaction,
-                String rule, String note) {
+                String rule, String note, String meaning) {
         static Output of(Classification c, Duration wait) {
             return new Output(c.outcome().label(), c.category() == null ? null : c.category().label(), c.status(),
                     wait == null ? null : wait.toSeconds(), c.perHour() == 0 ? null : c.perHour(),
-                    c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note());
+                    c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note(),
+                    c.category() == null ? null : c.category().meaning());
         }
     }
 

@@ -130,7 +130,7 @@ public final class QueueCommand implements Runnable {
             throw new IOException("no relay answers at " + cfg.admin().listen() + " and there is no queue at " + cfg.queue().dir());
         }
         try (Database db = Database.open(cfg.queue().dir(), 2)) {
-            return read.from(new QueueReader(db));
+            return read.from(new QueueReader(db, java.time.Clock.systemUTC(), cfg.retry().capRelease()));
         }
     }
 }

@@ -61,9 +61,10 @@ public final class ScheduleCommand implements Callable<Integer> {
     boolean json;
 
     @JsonPropertyOrder({"attempt", "at_s", "at", "reply", "outcome", "category", "status", "rule", "retry_in_s",
-            "new_transaction", "delay_warning", "destination"})
+            "asked_wait_s", "new_transaction", "delay_warning", "destination"})
     record AttemptOut(int attempt, long atS, String at, String reply, String outcome, String category, String status,
-                      String rule, Long retryInS, Boolean newTransaction, Boolean delayWarning, DestinationOut destination) {}
+                      String rule, Long retryInS, Long askedWaitS, Boolean newTransaction, Boolean delayWarning,
+                      DestinationOut destination) {}
 
     @JsonPropertyOrder({"pause_s", "max_connections", "max_per_hour", "reason"})
     record DestinationOut(Long pauseS, Integer maxConnections, Integer maxPerHour, String reason) {}
@@ -121,7 +122,8 @@ public final class ScheduleCommand implements Callable<Integer> {
             DestinationOut dest = d.destination().map(e -> destination(e, ARRIVAL.plus(a.offset()))).orElse(null);
             attempts.add(new AttemptOut(a.number(), a.offset().toSeconds(), Durations.offset(a.offset()),
                     c.reply().toString(), c.outcome().label(), c.category() == null ? null : c.category().label(),
-                    c.status(), c.rule(), retryIn, split, d.warnDelay() ? Boolean.TRUE : null, dest));
+                    c.status(), c.rule(), retryIn, d.cutHint() == null ? null : d.cutHint().toSeconds(), split,
+                    d.warnDelay() ? Boolean.TRUE : null, dest));
         }
         RetryTimeline.Attempt last = timeline.get(timeline.size() - 1);
         return new Output(seed, lifetime.toSeconds(), delayWarning.isZero() ? null : delayWarning.toSeconds(), attempts,
@@ -157,6 +159,10 @@ public final class ScheduleCommand implements Callable<Integer> {
             if (a.retryInS() != null) {
                 then.append(a.retryInS() == 0 ? "retry at once" : "retry in " + Durations.compact(Duration.ofSeconds(a.retryInS())));
                 if (a.newTransaction() != null) then.append(" (new transaction)");
+                if (a.askedWaitS() != null) {
+                    then.append(" (asked for ").append(Durations.compact(Duration.ofSeconds(a.askedWaitS())))
+                            .append(", cut to retry.max_wait_hint)");
+                }
             } else {
                 then.append(o.result().outcome());
             }

@@ -84,7 +84,7 @@ public final class DeliveryService implements AutoCloseable {
         });
         Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
                 new RetryPolicy(config.retry(), new Random()));
-        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db),
+        DeliveryContext ctx = new DeliveryContext(config.delivery(), queue, new Destinations(db, config.retry().capRelease()),
                 new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,

@@ -4,6 +4,8 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,9 +19,18 @@ public final class QueueReader {
             + "r.category, r.last_code, r.last_status, r.last_text, r.last_host, r.last_stage, r.orcpt, r.notify, r.final_at";
 
     private final Database db;
+    private final Clock clock;
+    private final Duration capRelease;
 
     public QueueReader(Database db) {
+        this(db, Clock.systemUTC(), Destinations.DEFAULT_CAP_RELEASE);
+    }
+
+    /** @param clock and {@code capRelease}: to show the hourly cap in force now, not the one a reply once set */
+    public QueueReader(Database db, Clock clock, Duration capRelease) {
         this.db = db;
+        this.clock = clock;
+        this.capRelease = capRelease;
     }
 
     /** The oldest {@code limit} messages still in the queue, with their recipients. */
@@ -71,19 +82,24 @@ public final class QueueReader {
         }
     }
 
-    private static List<QueueView.Throttle> throttles(Connection c) throws SQLException {
+    private List<QueueView.Throttle> throttles(Connection c) throws SQLException {
         List<QueueView.Throttle> out = new ArrayList<>();
+        Instant now = clock.instant();
         try (ResultSet r = c.createStatement().executeQuery("SELECT name, suspended_until, max_connections, max_per_hour, "
                 + "reason, updated_at FROM destination ORDER BY name")) {
             while (r.next()) {
                 long until = r.getLong(2);
-                String pausedUntil = r.wasNull() ? null : iso(until);
+                Instant pausedUntil = r.wasNull() ? null : Instant.ofEpochMilli(until);
                 int conns = r.getInt(3);
                 Integer maxConnections = r.wasNull() ? null : conns;
                 int perHour = r.getInt(4);
                 Integer maxPerHour = r.wasNull() ? null : perHour;
-                out.add(new QueueView.Throttle(r.getString(1), pausedUntil, maxConnections, maxPerHour, r.getString(5),
-                        iso(r.getLong(6))));
+                Instant since = Instant.ofEpochMilli(r.getLong(6));
+                Integer inForce = new DestinationState(r.getString(1), pausedUntil, r.getString(5), maxPerHour,
+                        maxConnections, null, since).perHourAt(now, capRelease);
+                if (pausedUntil == null && maxConnections == null && inForce == null) continue; // a cap that has lifted
+                out.add(new QueueView.Throttle(r.getString(1), pausedUntil == null ? null : iso(until), maxConnections,
+                        inForce, r.getString(5), iso(since.toEpochMilli())));
             }
         }
         return List.copyOf(out);

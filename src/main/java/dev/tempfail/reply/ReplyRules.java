@@ -49,7 +49,8 @@ import java.util.stream.Collectors;
  *     note: the next try will pass # optional
  * </pre>
  * Any mistake (bad YAML, an unknown key, a bad regex, an unknown category) is a
- * {@link ConfigException} naming the file, the rule and the reason.
+ * {@link ConfigException} naming the file, the rule and the reason. A rule whose category fits
+ * only temporary replies ({@link Category#fits}) is never used for a permanent one.
  */
 public final class ReplyRules {
     /** Where the shipped rules live on the classpath. */

@@ -31,8 +31,11 @@ final class Rfc3463 {
                         : new Fallback(Category.BAD_MAILBOX, "rfc3463 5.2.*", "mailbox disabled or not accepting messages");
             case 3:
                 if (detail == 4) return new Fallback(Category.MESSAGE_TOO_LARGE, rule, "message too big for the system");
-                return new Fallback(Category.SERVER_BUSY, wild, "the receiving mail system's own condition");
+                return status.startsWith("4")
+                        ? new Fallback(Category.SERVER_BUSY, "rfc3463 4.3.*", "the receiving mail system's own condition, for now")
+                        : new Fallback(Category.UNKNOWN, "rfc3463 5.3.*", "the receiving mail system refused for a reason of its own");
             case 4:
+                if (detail == 6) return new Fallback(Category.LOOP, rule, "routing loop detected");
                 return new Fallback(Category.NETWORK, wild, "network or routing problem");
             case 5:
                 if (detail == 3) return new Fallback(Category.TOO_MANY_RECIPIENTS, rule, "too many recipients");
