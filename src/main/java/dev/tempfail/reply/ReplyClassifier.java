@@ -78,7 +78,7 @@ public final class ReplyClassifier {
                         join(rule.note(), aside), split, stage, reply);
             }
         }
-        Rfc3463.Fallback f = Rfc3463.categorize(status);
+        Rfc3463.Fallback f = Rfc3463.categorize(status, code);
         return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
                 join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
     }

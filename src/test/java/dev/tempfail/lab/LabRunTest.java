@@ -173,13 +173,18 @@ class LabRunTest {
         assertNotNull(firstRefusal, "4 messages at once go over 2 an hour");
         deliveries.sort(Comparator.naturalOrder());
         // The relay's own bookings, not the times conversations ended (those are late by however long
-        // the machine takes, 2000 times over): each turn books the next one 30 minutes on, and takes
-        // none before it. The cap is learned from the first refusal, so no turn comes before it.
+        // the machine takes, 2000 times over): each turn books the next one 30 minutes on while the
+        // (2/h) cap holds, and takes none before it; after a quarter of retry.cap_release without
+        // another refusal the cap doubles (4/h: 15 minutes on, ...). The cap is learned from the
+        // first refusal, so no turn comes before it.
         List<LabReport.Turn> turns = r.turns();
         assertFalse(turns.isEmpty(), "the relay learned the rate from the refusal and sent on turns");
         for (int i = 0; i < turns.size(); i++) {
             Instant at = Instant.parse(turns.get(i).time());
-            assertEquals(at.plus(Duration.ofMinutes(30)), Instant.parse(turns.get(i).next()), "2/h: the next turn 30 min on: " + turns);
+            Duration gap = Duration.between(at, Instant.parse(turns.get(i).next()));
+            if (i == 0) assertEquals(Duration.ofMinutes(30), gap, "2/h: the next turn 30 min on: " + turns);
+            assertTrue(List.of(Duration.ofMinutes(30), Duration.ofMinutes(15), Duration.ofSeconds(450), Duration.ofSeconds(225))
+                    .contains(gap), "2/h, relaxing to 4, 8, 16/h with quiet: " + turns);
             assertFalse(at.isBefore(i == 0 ? firstRefusal : Instant.parse(turns.get(i - 1).next())),
                     "turns >= 30 min apart, none before the first refusal at " + firstRefusal + ": " + turns);
         }
