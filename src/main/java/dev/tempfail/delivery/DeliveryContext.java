@@ -5,12 +5,16 @@ import dev.tempfail.events.DeliveryEvents;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.DeliveryQueue;
 import dev.tempfail.queue.Destinations;
+import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.route.Router;
 import dev.tempfail.smtp.SmtpClient;
 
 import java.time.Clock;
 
-/** What every delivery job shares: the queue, the throttles, the route, the client, the rules, the mail log and the events. */
-record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
-                       SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
+/**
+ * What every delivery job shares: the queue, the throttles, the providers' profiles, the route, the
+ * client, the rules, the mail log, the events and the next hops' TLS policy.
+ */
+record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, DestinationProfiles profiles,
+                       Router router, SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
                        MailLog mailLog, DeliveryEvents events, NextHopSecurity security) {}

@@ -9,6 +9,7 @@ import dev.tempfail.queue.LeaseLostException;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
 import dev.tempfail.reply.Category;
+import dev.tempfail.reply.DestinationProfile;
 import dev.tempfail.reply.DestinationEffect;
 import dev.tempfail.route.RouteResult;
 import dev.tempfail.smtp.DeliveryResult;
@@ -84,8 +85,10 @@ final class DeliveryJob implements Runnable {
         String destination = hosts.destination();
         if (throttled(destination)) return false;
         DestinationState throttle = ctx.destinations().get(destination).orElse(null);
-        int width = throttle != null && throttle.maxConnections() != null
-                ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
+        int width = ctx.config().perDestination();
+        if (throttle != null && throttle.maxConnections() != null) width = Math.min(width, throttle.maxConnections());
+        DestinationProfile profile = profile(hosts);
+        if (profile != null && profile.connections() > 0) width = Math.min(width, profile.connections());
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
                 if (!throttled(destination)) send(hosts);
@@ -142,7 +145,9 @@ final class DeliveryJob implements Runnable {
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();
-        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()));
+        DestinationProfile profile = profile(hosts);
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()),
+                profile == null ? 0 : profile.messagesPerConnection());
         Instant now = ctx.clock().instant();
 
         Target used = result.target();
@@ -188,6 +193,11 @@ final class DeliveryJob implements Runnable {
                     recipients.get(0).queueId(), destination, e.toString());
             record(recipients, decisions, List.of(), relay, connecting, result.capabilities().dsn(), () -> message);
         }
+    }
+
+    /** The published limits of the destination's provider, by its best MX host's name; null if none. */
+    private DestinationProfile profile(RouteResult.Hosts hosts) {
+        return hosts.hops().isEmpty() ? null : ctx.profiles().match(hosts.hops().get(0).hostName()).orElse(null);
     }
 
     /**
