@@ -81,7 +81,7 @@ public final class RetryPolicy {
                     s.after(c, false), null);
         }
         Duration hint = bounded(c.waitHint());
-        Duration cut = hint != c.waitHint() ? c.waitHint() : null;
+        Duration cut = c.waitHint() != null && c.waitHint().compareTo(maxWaitHint) > 0 ? c.waitHint() : null;
         Backoff b = backoff.get(c.category());
         Optional<DestinationEffect> effect = effect(c, b, hint, now);
         Instant deadline = s.arrival().plus(lifetime);
@@ -134,7 +134,7 @@ public final class RetryPolicy {
         return effect.isPresent() && effect.get().pauseUntil() != null;
     }
 
-    /** A reply's own wait, cut to {@code retry.max_wait_hint}; the same object when it was not longer. */
+    /** A reply's own wait, cut to {@code retry.max_wait_hint}. */
     Duration bounded(Duration hint) {
         return hint != null && hint.compareTo(maxWaitHint) > 0 ? maxWaitHint : hint;
     }
@@ -184,8 +184,8 @@ public final class RetryPolicy {
 
     /**
      * The pause is the category's, or the wait the reply (about the whole destination) asks for
-     * when longer, never past
-     * {@code retry.max_pause}; {@code hint} is already bounded by {@code retry.max_wait_hint}.
+     * when longer, never past {@code retry.max_pause}; {@code hint} is already bounded by
+     * {@code retry.max_wait_hint}.
      */
     private Optional<DestinationEffect> effect(Classification c, Backoff b, Duration hint, Instant now) {
         if (!c.concernsDestination()) return Optional.empty();
