@@ -271,7 +271,9 @@ class DsnEndToEndTest {
             assertEquals("4.4.7", field(expired.perRecipient().get(0), "Status"));
             assertEquals("Thu, 26 Nov 2026 10:00:00 +0000", field(expired.perRecipient().get(0), "Last-Attempt-Date"),
                     "exactly at the 72h lifetime");
-            assertEquals("smtp; 421 4.7.0 try again in 30 days", field(expired.perRecipient().get(0), "Diagnostic-Code"));
+            // tried at 72h, or held untried if the other message's try just paused the destination again
+            assertTrue(field(expired.perRecipient().get(0), "Diagnostic-Code").endsWith("4.7.0 try again in 30 days"),
+                    field(expired.perRecipient().get(0), "Diagnostic-Code"));
             ParsedReport lateExpired = reports.get(3);
             assertEquals("4.4.7", field(lateExpired.perRecipient().get(0), "Status"));
             assertEquals("Thu, 26 Nov 2026 11:00:00 +0000", field(lateExpired.perRecipient().get(0), "Last-Attempt-Date"),
