@@ -126,6 +126,14 @@ public final class Database implements AutoCloseable {
     }
 
     /**
+     * As {@link #write}, returning once committed to the file, before the sync to the disk
+     * (see {@link GroupCommit#run(GroupCommit.Work, boolean)}): for the record of a delivery.
+     */
+    void writeUnsynced(GroupCommit.Work work) throws SQLException {
+        commits.run(work, false);
+    }
+
+    /**
      * Closes the database cleanly; a second call does nothing. H2 closes the file when its last
      * connection closes (DB_CLOSE_DELAY 0), so disposing of the pool is enough. (A SHUTDOWN
      * statement on a pooled connection left H2 to roll that connection back on a closed

@@ -263,15 +263,19 @@ public final class DeliveryQueue {
         if (recipients.size() != attempts.size()) throw new IllegalArgumentException("one attempt per recipient");
         List<String> dropped = new ArrayList<>();
         List<Long> removed = new ArrayList<>();
+        GroupCommit.Work work = c -> {
+            dropped.clear();
+            removed.clear();
+            recordIn(c, recipients, attempts, dropped, removed);
+            for (NewMessage report : reports) QueueStore.insert(c, report);
+            for (Destinations.Change change : throttles) Destinations.write(c, change);
+            EventStore.insert(c, events);
+        };
         try {
-            db.write(c -> {
-                dropped.clear();
-                removed.clear();
-                recordIn(c, recipients, attempts, dropped, removed);
-                for (NewMessage report : reports) QueueStore.insert(c, report);
-                for (Destinations.Change change : throttles) Destinations.write(c, change);
-                EventStore.insert(c, events);
-            });
+            // a try lost in a power cut is tried again (a duplicate at worst, as in Postfix): no wait for the
+            // disk; a report is a new message, and waits for it
+            if (reports.isEmpty()) db.writeUnsynced(work);
+            else db.write(work);
         } catch (SQLException e) {
             History.deleteBodies(db, reports.stream().map(r -> r.body().key()).toList());
             throw e;

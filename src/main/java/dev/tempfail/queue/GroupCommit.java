@@ -47,7 +47,8 @@ final class GroupCommit implements AutoCloseable {
         void run(Connection c) throws SQLException;
     }
 
-    private record Pending(Work work, CompletableFuture<Void> committed) {}
+    /** @param sync whether the caller waits for the sync to the disk too, or only for the commit */
+    private record Pending(Work work, boolean sync, CompletableFuture<Void> committed) {}
 
     private final JdbcConnectionPool pool;
     private final BodyStore bodies;
@@ -88,10 +89,20 @@ final class GroupCommit implements AutoCloseable {
         return t;
     }
 
-    /** Runs {@code work} in a shared transaction; returns once it is committed, throws if it was not. */
+    /** Runs {@code work} in a shared transaction; returns once it is committed (and synced), throws if it was not. */
     void run(Work work) throws SQLException {
+        run(work, true);
+    }
+
+    /**
+     * As {@link #run(Work)}; with {@code sync} false it returns once the commit is written to
+     * the file (safe from the process dying), without waiting for the next sync to the disk,
+     * which covers it all the same. For writes whose loss in a power cut costs a duplicate at
+     * worst, never an acknowledged message: the record of a delivery.
+     */
+    void run(Work work, boolean sync) throws SQLException {
         if (!open) throw new SQLException("the queue is closed");
-        Pending p = new Pending(work, new CompletableFuture<>());
+        Pending p = new Pending(work, sync, new CompletableFuture<>());
         pending.add(p);
         try {
             p.committed().get(WAIT_LIMIT.toMillis(), TimeUnit.MILLISECONDS);
@@ -166,8 +177,10 @@ final class GroupCommit implements AutoCloseable {
             stored.forEach(p -> p.committed().completeExceptionally(e));
             return;
         }
-        if (fsync) unsynced.addAll(stored);
-        else stored.forEach(p -> p.committed().complete(null));
+        for (Pending p : stored) {
+            if (fsync && p.sync()) unsynced.add(p);
+            else p.committed().complete(null);
+        }
     }
 
     /** One caller's work; if it fails, only it is rolled back and told, and the batch goes on. */
