@@ -34,7 +34,7 @@ public enum Category {
     TOO_MANY_RECIPIENTS(false, "the receiving server would not take this many recipients in one message"),
     PROTOCOL(false, "the conversation with the receiving server went wrong (it said that our commands or "
             + "the message's format broke the SMTP rules, or answered something we did not expect)"),
-    LOOP(false, "the message went round in a loop between mail servers (too many hops, or a server "
+    LOOP(false, "the message went round in a mail loop between servers (too many hops, or a server "
             + "that sends it back to itself)"),
     NETWORK(false, "we could not reach the receiving server, or the connection broke"),
     UNKNOWN(false, "the receiving server did not accept it");
