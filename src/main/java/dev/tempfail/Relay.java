@@ -94,12 +94,12 @@ public final class Relay implements AutoCloseable {
             Wakeup wakeup = new Wakeup();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MailLog mailLog = new MailLog(metrics);
-            Destinations destinations = new Destinations(db);
+            Destinations destinations = new Destinations(db, config.retry().capRelease());
             DeliveryService delivery = new DeliveryService(config, db, wakeup, destinations, clock, timing, mailLog);
             Intake smtp = Intake.open(config,
                     new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = bindAdmin(config);
-            QueueReader reader = new QueueReader(db, config.retry());
+            QueueReader reader = new QueueReader(db, config.retry(), clock);
             new QueueApi(reader, new OperatorActions(db, wakeup, config.queue().keepBodies()), destinations,
                     DeliveryService.operatorReports(config, db, clock, mailLog), mailLog, clock).register(admin.routes());
             Dashboard.register(admin.routes(), reader);

@@ -77,7 +77,7 @@ final class AdminClient {
             Routes routes = new Routes();
             QueueReader reader = new QueueReader(db, cfg.retry());
             MailLog mailLog = MailLog.unmetered();
-            new QueueApi(reader, new OperatorActions(db, new Wakeup(), cfg.queue().keepBodies()), new Destinations(db),
+            new QueueApi(reader, new OperatorActions(db, new Wakeup(), cfg.queue().keepBodies()), new Destinations(db, cfg.retry().capRelease()),
                     DeliveryService.operatorReports(cfg, db, clock, mailLog), mailLog, clock).register(routes);
             Dashboard.register(routes, reader);
             int q = pathAndQuery.indexOf('?');

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
+import dev.tempfail.reply.DestinationProfile;
+import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryPolicy;
@@ -42,13 +44,25 @@ public final class ClassifyCommand implements Callable<Integer> {
     String reply;
 
     /** The JSON form; nulls are left out. */
-    @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note"})
+    @JsonPropertyOrder({"outcome", "category", "status", "wait_s", "per_hour", "new_transaction", "rule", "note",
+            "meaning", "profile"})
     record Output(String outcome, String category, String status, Long waitS, Integer perHour, Boolean newTransaction,
-                String rule, String note) {
-        static Output of(Classification c, Duration wait) {
+                String rule, String note, String meaning, ProfileOut profile) {
+        static Output of(Classification c, Duration wait, DestinationProfile profile) {
             return new Output(c.outcome().label(), c.category() == null ? null : c.category().label(), c.status(),
                     wait == null ? null : wait.toSeconds(), c.perHour() == 0 ? null : c.perHour(),
-                    c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note());
+                    c.newTransaction() ? Boolean.TRUE : null, c.rule(), c.note(),
+                    c.category() == null ? null : c.category().meaning(), ProfileOut.of(profile));
+        }
+    }
+
+    /** The destination profile a host gets ({@code config/destinations.yaml}); null when none. */
+    @JsonPropertyOrder({"name", "connections", "messages_per_connection", "source"})
+    record ProfileOut(String name, Integer connections, Integer messagesPerConnection, String source) {
+        static ProfileOut of(DestinationProfile p) {
+            if (p == null) return null;
+            return new ProfileOut(p.name(), p.connections() == 0 ? null : p.connections(),
+                    p.messagesPerConnection() == 0 ? null : p.messagesPerConnection(), p.source());
         }
     }
 
@@ -65,16 +79,18 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         ReplyClassifier classifier;
         RetryPolicy policy;
+        DestinationProfiles profiles;
         try {
             TempfailConfig cfg = config.load();
-            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry()));
+            profiles = DestinationProfiles.load(cfg.delivery());
+            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
             policy = new RetryPolicy(cfg.retry(), new Random());
         } catch (ConfigException e) {
             spec.commandLine().getErr().println("tempfail: " + e.getMessage());
             return 2;
         }
         Classification c = classifier.classify(s, r, host);
-        spec.commandLine().getOut().println(Json.write(Output.of(c, policy.firstWait(c))));
+        spec.commandLine().getOut().println(Json.write(Output.of(c, policy.firstWait(c), profiles.match(host).orElse(null))));
         return 0;
     }
 }

@@ -6,6 +6,7 @@ import dev.tempfail.config.Durations;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.DestinationEffect;
+import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryDecision;
@@ -61,9 +62,10 @@ public final class ScheduleCommand implements Callable<Integer> {
     boolean json;
 
     @JsonPropertyOrder({"attempt", "at_s", "at", "reply", "outcome", "category", "status", "rule", "retry_in_s",
-            "new_transaction", "delay_warning", "destination"})
+            "asked_wait_s", "new_transaction", "delay_warning", "destination"})
     record AttemptOut(int attempt, long atS, String at, String reply, String outcome, String category, String status,
-                      String rule, Long retryInS, Boolean newTransaction, Boolean delayWarning, DestinationOut destination) {}
+                      String rule, Long retryInS, Long askedWaitS, Boolean newTransaction, Boolean delayWarning,
+                      DestinationOut destination) {}
 
     @JsonPropertyOrder({"pause_s", "max_connections", "max_per_hour", "reason"})
     record DestinationOut(Long pauseS, Integer maxConnections, Integer maxPerHour, String reason) {}
@@ -71,8 +73,9 @@ public final class ScheduleCommand implements Callable<Integer> {
     @JsonPropertyOrder({"outcome", "at_s", "at", "attempts", "category", "status", "last_reply"})
     record ResultOut(String outcome, long atS, String at, int attempts, String category, String status, String lastReply) {}
 
-    @JsonPropertyOrder({"seed", "lifetime_s", "delay_warning_s", "attempts", "result"})
-    record Output(long seed, long lifetimeS, Long delayWarningS, List<AttemptOut> attempts, ResultOut result) {}
+    @JsonPropertyOrder({"seed", "lifetime_s", "delay_warning_s", "profile", "attempts", "result"})
+    record Output(long seed, long lifetimeS, Long delayWarningS, ClassifyCommand.ProfileOut profile,
+                  List<AttemptOut> attempts, ResultOut result) {}
 
     @Override
     public Integer call() {
@@ -88,9 +91,11 @@ public final class ScheduleCommand implements Callable<Integer> {
         }
         TempfailConfig cfg;
         ReplyClassifier classifier;
+        DestinationProfiles profiles;
         try {
             cfg = config.load();
-            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry()));
+            profiles = DestinationProfiles.load(cfg.delivery());
+            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
         } catch (ConfigException e) {
             err.println("tempfail: " + e.getMessage());
             return 2;
@@ -98,7 +103,8 @@ public final class ScheduleCommand implements Callable<Integer> {
         long used = seed != null ? seed : new Random().nextLong();
         RetryPolicy policy = new RetryPolicy(cfg.retry(), new SplittableRandom(used));
         List<RetryTimeline.Attempt> timeline = RetryTimeline.simulate(classifier, policy, s, host, parsed, ARRIVAL);
-        Output out = output(used, cfg.retry().lifetime(), cfg.retry().delayWarning(), timeline);
+        Output out = output(used, cfg.retry().lifetime(), cfg.retry().delayWarning(),
+                ClassifyCommand.ProfileOut.of(profiles.match(host).orElse(null)), timeline);
         if (json) {
             spec.commandLine().getOut().println(Json.pretty(out));
         } else {
@@ -107,7 +113,8 @@ public final class ScheduleCommand implements Callable<Integer> {
         return 0;
     }
 
-    static Output output(long seed, Duration lifetime, Duration delayWarning, List<RetryTimeline.Attempt> timeline) {
+    static Output output(long seed, Duration lifetime, Duration delayWarning, ClassifyCommand.ProfileOut profile,
+                         List<RetryTimeline.Attempt> timeline) {
         List<AttemptOut> attempts = new ArrayList<>();
         for (RetryTimeline.Attempt a : timeline) {
             Classification c = a.classification();
@@ -121,11 +128,12 @@ public final class ScheduleCommand implements Callable<Integer> {
             DestinationOut dest = d.destination().map(e -> destination(e, ARRIVAL.plus(a.offset()))).orElse(null);
             attempts.add(new AttemptOut(a.number(), a.offset().toSeconds(), Durations.offset(a.offset()),
                     c.reply().toString(), c.outcome().label(), c.category() == null ? null : c.category().label(),
-                    c.status(), c.rule(), retryIn, split, d.warnDelay() ? Boolean.TRUE : null, dest));
+                    c.status(), c.rule(), retryIn, d.cutHint() == null ? null : d.cutHint().toSeconds(), split,
+                    d.warnDelay() ? Boolean.TRUE : null, dest));
         }
         RetryTimeline.Attempt last = timeline.get(timeline.size() - 1);
-        return new Output(seed, lifetime.toSeconds(), delayWarning.isZero() ? null : delayWarning.toSeconds(), attempts,
-                result(last, last.classification(), timeline.size()));
+        return new Output(seed, lifetime.toSeconds(), delayWarning.isZero() ? null : delayWarning.toSeconds(), profile,
+                attempts, result(last, last.classification(), timeline.size()));
     }
 
     private static ResultOut result(RetryTimeline.Attempt last, Classification c, int attempts) {
@@ -150,6 +158,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         out.println("lifetime " + Durations.compact(Duration.ofSeconds(o.lifetimeS()))
                 + ", delay warning " + (o.delayWarningS() == null ? "off" : Durations.compact(Duration.ofSeconds(o.delayWarningS())))
                 + ", seed " + o.seed());
+        if (o.profile() != null) out.println(profileLine(o.profile()));
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"#", "at", "verdict", "then", "reply"});
         for (AttemptOut a : o.attempts()) {
@@ -157,6 +166,10 @@ public final class ScheduleCommand implements Callable<Integer> {
             if (a.retryInS() != null) {
                 then.append(a.retryInS() == 0 ? "retry at once" : "retry in " + Durations.compact(Duration.ofSeconds(a.retryInS())));
                 if (a.newTransaction() != null) then.append(" (new transaction)");
+                if (a.askedWaitS() != null) {
+                    then.append(" (asked for ").append(Durations.compact(Duration.ofSeconds(a.askedWaitS())))
+                            .append(", cut to retry.max_wait_hint)");
+                }
             } else {
                 then.append(o.result().outcome());
             }
@@ -177,6 +190,14 @@ public final class ScheduleCommand implements Callable<Integer> {
             case "failed" -> "failed at " + r.at() + " (attempt " + r.attempts() + "): " + r.category() + " " + r.status();
             default -> "expired at " + r.at() + " (attempt " + r.attempts() + "): " + r.status() + ", last reply: " + r.lastReply();
         });
+    }
+
+    /** {@code profile yahoo: 20 messages per connection (source: ...)}: the provider's published limits that apply. */
+    static String profileLine(ClassifyCommand.ProfileOut p) {
+        List<String> limits = new ArrayList<>();
+        if (p.connections() != null) limits.add("at most " + p.connections() + " connection" + (p.connections() == 1 ? "" : "s"));
+        if (p.messagesPerConnection() != null) limits.add(p.messagesPerConnection() + " messages per connection");
+        return "profile " + p.name() + (limits.isEmpty() ? "" : ": " + String.join(", ", limits)) + " (source: " + p.source() + ")";
     }
 
     private static String describe(DestinationOut d) {

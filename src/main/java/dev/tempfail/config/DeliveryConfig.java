@@ -1,5 +1,6 @@
 package dev.tempfail.config;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -15,10 +16,11 @@ import java.util.Optional;
  * @param mxAddressLimit how many addresses of a destination are tried in one delivery attempt
  *                       (Postfix's {@code smtp_mx_address_limit})
  * @param mxPort         the port for MX, implicit-MX and address-literal deliveries (25; tests change it)
+ * @param destinationsFile the user's own destination profiles, checked before the shipped {@code config/destinations.yaml}
  */
 public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<String, HostPort> routes, int workers,
                              int perDestination, Duration connectionReuse, List<HostPort> dnsServers, Duration dnsTimeout,
-                             int mxAddressLimit, int mxPort) {
+                             int mxAddressLimit, int mxPort, Optional<Path> destinationsFile) {
 
     static DeliveryConfig from(Settings s) {
         List<HostPort> dnsServers = s.list("delivery.dns_servers", v -> HostPort.parse(v, 53));
@@ -42,7 +44,8 @@ public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<
                 dnsServers,
                 dnsTimeout,
                 s.integer("delivery.mx_address_limit", 1, 100),
-                s.integer("delivery.mx_port", 1, 65535));
+                s.integer("delivery.mx_port", 1, 65535),
+                s.isNull("delivery.destinations_file") ? Optional.empty() : Optional.of(s.path("delivery.destinations_file")));
     }
 
     /** An IPv4 dotted quad or an IPv6 address, as opposed to a host name. */

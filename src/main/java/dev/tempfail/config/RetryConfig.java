@@ -16,9 +16,12 @@ import java.util.Optional;
  * @param rulesFile     the user's own reply rules, checked before the shipped ones
  * @param jitterPercent every wait is moved at random by up to this many percent, either way
  * @param backoff       by category label ({@code greylisted}, {@code rate_limited}, ...): how the waits grow
+ * @param maxWaitHint   a wait a reply asks for ("try again in 30 days") is cut to this, and logged
+ * @param maxPause      no destination pause, whatever the reply or its category asks, is longer
+ * @param capRelease    an hourly cap ("(2/h)") relaxes one step after this long without another rate-limit reply
  */
 public record RetryConfig(Duration lifetime, Duration delayWarning, Optional<Path> rulesFile, int jitterPercent,
-                          Map<String, Backoff> backoff) {
+                          Map<String, Backoff> backoff, Duration maxWaitHint, Duration maxPause, Duration capRelease) {
 
     public RetryConfig {
         backoff = Map.copyOf(backoff);
@@ -47,8 +50,12 @@ public record RetryConfig(Duration lifetime, Duration delayWarning, Optional<Pat
         for (String category : s.keys("retry.backoff")) {
             backoff.put(category, backoff(s, "retry.backoff." + category));
         }
+        Duration maxWaitHint = s.duration("retry.max_wait_hint");
+        if (maxWaitHint.toSeconds() < 1) throw s.error("retry.max_wait_hint", "must be at least 1s");
+        Duration capRelease = s.duration("retry.cap_release");
+        if (capRelease.toSeconds() < 1) throw s.error("retry.cap_release", "must be at least 1s");
         return new RetryConfig(lifetime, s.duration("retry.delay_warning"), rules,
-                s.integer("retry.jitter", 0, 50), backoff);
+                s.integer("retry.jitter", 0, 50), backoff, maxWaitHint, s.duration("retry.max_pause"), capRelease);
     }
 
     private static Backoff backoff(Settings s, String key) {

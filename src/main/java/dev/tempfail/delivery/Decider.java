@@ -13,6 +13,7 @@ import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One reply for one recipient in, one queue {@link Attempt} out: the classifier says what the
@@ -58,6 +59,40 @@ final class Decider {
                 c.outcome().label(), c.category() == null ? null : c.category().label(), d.next().streak(), state, next,
                 d.warnDelay(), policy.explain(c, before, d));
         return new Decision(a, c, d);
+    }
+
+    /**
+     * A recipient whose destination is paused, at the moment its delay warning or its lifetime
+     * comes: decided without a try, as if the destination had answered it with the reply that
+     * paused it (as Postfix defers the mail of a dead destination with that destination's
+     * reason), so it expires on time with 4.4.7 and its sender hears of the delay on time.
+     *
+     * @param reason the destination's reason, {@code category: reply} as the retry policy writes it
+     */
+    Decision decideHeld(Leased r, String reason, Instant now) {
+        return decide(r, Stage.CONNECT, heldReply(reason), null, null, true, now);
+    }
+
+    /** Whether a held recipient must be decided now ({@link #decideHeld}) rather than put back. */
+    boolean dueWhileHeld(Leased r, Instant now) {
+        return policy.dueWhileHeld(stateOf(r), now);
+    }
+
+    /** When a recipient held back until {@code notBefore} should be looked at again. */
+    Instant heldUntil(Leased r, Instant notBefore) {
+        return policy.heldUntil(stateOf(r), notBefore);
+    }
+
+    /** The reply inside a destination's reason, or a generic "suspended" when it holds none (an operator's pause). */
+    static SmtpReply heldReply(String reason) {
+        String text = reason == null ? "" : reason.substring(reason.indexOf(':') + 1).strip();
+        try {
+            SmtpReply original = SmtpReply.parse(text);
+            if (original.code() >= 400) return original;
+        } catch (IllegalArgumentException notAReply) {
+            // fall through
+        }
+        return SmtpReply.of(451, List.of("4.3.2 delivery temporarily suspended" + (text.isEmpty() ? "" : ": " + text)));
     }
 
     private static RetryState stateOf(Leased r) {

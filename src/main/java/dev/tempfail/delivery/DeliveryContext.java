@@ -5,6 +5,7 @@ import dev.tempfail.events.DeliveryEvents;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.DeliveryQueue;
 import dev.tempfail.queue.Destinations;
+import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.route.Router;
 import dev.tempfail.smtp.SmtpClient;
 
@@ -12,12 +13,13 @@ import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * What every delivery job shares: the queue, the throttles, the route, the client, the rules, the mail log and the events.
+ * What every delivery job shares: the queue, the throttles, the providers' profiles, the route, the
+ * client, the rules, the mail log, the events and the next hops' TLS policy.
  *
  * @param stopping set when the relay stops: a job that has not begun talking to its next hop
  *                 then ends without a try (its recipients are released with the rest)
  */
-record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, Router router,
-                       SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
+record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, DestinationProfiles profiles,
+                       Router router, SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
                        MailLog mailLog, DeliveryEvents events, NextHopSecurity security,
                        AtomicBoolean stopping) {}

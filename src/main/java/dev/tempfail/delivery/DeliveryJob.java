@@ -1,5 +1,6 @@
 package dev.tempfail.delivery;
 
+import dev.tempfail.config.Durations;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.DestinationState;
@@ -8,6 +9,7 @@ import dev.tempfail.queue.LeaseLostException;
 import dev.tempfail.queue.Leased;
 import dev.tempfail.queue.MessageForDelivery;
 import dev.tempfail.reply.Category;
+import dev.tempfail.reply.DestinationProfile;
 import dev.tempfail.reply.DestinationEffect;
 import dev.tempfail.route.RouteResult;
 import dev.tempfail.smtp.DeliveryResult;
@@ -25,8 +27,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 
 /**
  * One delivery try of one message's recipients in one domain: find the route, wait for a
@@ -83,8 +87,10 @@ final class DeliveryJob implements Runnable {
         String destination = hosts.destination();
         if (throttled(destination)) return false;
         DestinationState throttle = ctx.destinations().get(destination).orElse(null);
-        int width = throttle != null && throttle.maxConnections() != null
-                ? Math.min(throttle.maxConnections(), ctx.config().perDestination()) : ctx.config().perDestination();
+        int width = ctx.config().perDestination();
+        if (throttle != null && throttle.maxConnections() != null) width = Math.min(width, throttle.maxConnections());
+        DestinationProfile profile = profile(hosts);
+        if (profile != null && profile.connections() > 0) width = Math.min(width, profile.connections());
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
                 if (!ctx.stopping().get() && !throttled(destination)) send(hosts);
@@ -100,23 +106,37 @@ final class DeliveryJob implements Runnable {
     /**
      * Puts the recipients back untried if the destination is paused or held to its hourly
      * rate; checked again when a parked job starts, since the pause may have come meanwhile.
+     * A pause never outlasts a recipient's delay warning or lifetime: each is put back no
+     * later than the next of those, and one whose time has come is decided now, untried.
      */
     private boolean throttled(String destination) throws Exception {
         Instant now = ctx.clock().instant();
-        DestinationState throttle = ctx.destinations().get(destination).orElse(null);
-        Instant notBefore = throttle == null ? null : throttle.notBefore();
-        if (notBefore != null && notBefore.isAfter(now)) {
-            putBack(notBefore, "destination " + destination + " is throttled: " + throttle.reason());
-            return true;
+        Instant notBefore = ctx.destinations().notBefore(destination, now);
+        if (notBefore == null || !notBefore.isAfter(now)) return false;
+        String reason = ctx.destinations().get(destination).map(DestinationState::reason).orElse(null);
+        List<Leased> due = new ArrayList<>();
+        Map<Instant, List<Leased>> later = new TreeMap<>();
+        for (Leased r : recipients) {
+            if (ctx.decider().dueWhileHeld(r, now)) due.add(r);
+            else later.computeIfAbsent(ctx.decider().heldUntil(r, notBefore), t -> new ArrayList<>()).add(r);
         }
-        return false;
+        for (Map.Entry<Instant, List<Leased>> e : later.entrySet()) {
+            putBack(e.getValue(), e.getKey(), "destination " + destination + " is throttled: " + reason);
+        }
+        if (!due.isEmpty()) {
+            List<Decider.Decision> decisions = new ArrayList<>();
+            for (Leased r : due) decisions.add(ctx.decider().decideHeld(r, reason, now));
+            record(due, decisions, List.of(), "none (destination " + destination + " paused)", now, false,
+                    () -> ctx.queue().content(due.get(0).messageId()));
+        }
+        return true;
     }
 
     private void send(RouteResult.Hosts hosts) throws Exception {
         String destination = hosts.destination();
         Instant turn = ctx.destinations().takeTurn(destination, ctx.clock().instant());
         if (turn.isAfter(ctx.clock().instant())) {
-            putBack(turn, "destination " + destination + " is held to its hourly rate");
+            putBack(recipients, turn, "destination " + destination + " is held to its hourly rate");
             return;
         }
         MessageForDelivery message = ctx.queue().content(recipients.get(0).messageId());
@@ -127,7 +147,9 @@ final class DeliveryJob implements Runnable {
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();
-        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()));
+        DestinationProfile profile = profile(hosts);
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()),
+                profile == null ? 0 : profile.messagesPerConnection());
         Instant now = ctx.clock().instant();
 
         Target used = result.target();
@@ -153,7 +175,7 @@ final class DeliveryJob implements Runnable {
                         e.maxPerHour(), e.reason());
             }
         }
-        if (accepted) after = Destinations.accepted(after, now);
+        if (accepted) after = Destinations.accepted(after, now, ctx.destinations().capRelease());
         List<Destinations.Change> throttles = Objects.equals(before, after)
                 ? List.of() : List.of(new Destinations.Change(destination, after));
         String relay = used == null ? "none" : used.toString();
@@ -165,14 +187,19 @@ final class DeliveryJob implements Runnable {
                     f.reply().toString());
         }
         try {
-            record(decisions, throttles, relay, connecting, result.capabilities().dsn(), () -> message);
+            record(recipients, decisions, throttles, relay, connecting, result.capabilities().dsn(), () -> message);
         } catch (SQLException e) {
             if (e instanceof LeaseLostException || throttles.isEmpty()) throw e;
             // the next hop has spoken: its answer must be stored, throttle or not, or the mail would go out again
             log.error("{}: could not store the throttle change for {} with the try ({}); storing the try without it",
                     recipients.get(0).queueId(), destination, e.toString());
-            record(decisions, List.of(), relay, connecting, result.capabilities().dsn(), () -> message);
+            record(recipients, decisions, List.of(), relay, connecting, result.capabilities().dsn(), () -> message);
         }
+    }
+
+    /** The published limits of the destination's provider, by its best MX host's name; null if none. */
+    private DestinationProfile profile(RouteResult.Hosts hosts) {
+        return hosts.hops().isEmpty() ? null : ctx.profiles().match(hosts.hops().get(0).hostName()).orElse(null);
     }
 
     /**
@@ -191,7 +218,7 @@ final class DeliveryJob implements Runnable {
         Instant now = ctx.clock().instant();
         List<Decider.Decision> decisions = new ArrayList<>();
         for (Leased r : recipients) decisions.add(ctx.decider().decide(r, stage, reply, null, null, false, now));
-        record(decisions, List.of(), "none", now, false, () -> ctx.queue().content(recipients.get(0).messageId()));
+        record(recipients, decisions, List.of(), "none", now, false, () -> ctx.queue().content(recipients.get(0).messageId()));
     }
 
     /**
@@ -201,16 +228,23 @@ final class DeliveryJob implements Runnable {
      *
      * @param connecting when the SMTP conversation began (the end of the route and slot wait)
      */
-    private void record(List<Decider.Decision> decisions, List<Destinations.Change> throttles, String relay,
-                        Instant connecting, boolean nextHopOffersDsn, Notices.Message message) throws Exception {
+    private void record(List<Leased> tried, List<Decider.Decision> decisions, List<Destinations.Change> throttles,
+                        String relay, Instant connecting, boolean nextHopOffersDsn, Notices.Message message) throws Exception {
         List<Attempt> attempts = decisions.stream().map(Decider.Decision::attempt).toList();
-        List<Notices.Report> reports = ctx.notices().reportsFor(recipients, attempts, nextHopOffersDsn, message);
-        List<Long> removed = ctx.queue().record(recipients, attempts, reports.stream().map(Notices.Report::message).toList(),
-                throttles, ctx.events().about(recipients, attempts, relay));
+        List<Notices.Report> reports = ctx.notices().reportsFor(tried, attempts, nextHopOffersDsn, message);
+        List<Long> removed = ctx.queue().record(tried, attempts, reports.stream().map(Notices.Report::message).toList(),
+                throttles, ctx.events().about(tried, attempts, relay));
         throttles.forEach(ctx.destinations()::remember);
-        for (int i = 0; i < recipients.size(); i++) log(recipients.get(i), attempts.get(i), relay, connecting);
+        for (int i = 0; i < tried.size(); i++) {
+            log(tried.get(i), attempts.get(i), relay, connecting);
+            Duration cut = decisions.get(i).retry().cutHint();
+            if (cut != null) {
+                log.info("{}: to=<{}>: the reply asked to wait {}, cut to retry.max_wait_hint", tried.get(i).queueId(),
+                        tried.get(i).address(), Durations.compact(cut));
+            }
+        }
         for (Notices.Report report : reports) report.log(ctx.mailLog());
-        recipients.stream().filter(r -> removed.contains(r.messageId())).map(Leased::queueId).distinct()
+        tried.stream().filter(r -> removed.contains(r.messageId())).map(Leased::queueId).distinct()
                 .forEach(ctx.mailLog()::removed);
     }
 
@@ -228,9 +262,9 @@ final class DeliveryJob implements Runnable {
         }
     }
 
-    private void putBack(Instant at, String why) throws Exception {
-        ctx.queue().release(recipients, at);
-        log.debug("{}: {} recipient(s) put back until {}: {}", recipients.get(0).queueId(), recipients.size(), at, why);
+    private void putBack(List<Leased> held, Instant at, String why) throws Exception {
+        ctx.queue().release(held, at);
+        log.debug("{}: {} recipient(s) put back until {}: {}", held.get(0).queueId(), held.size(), at, why);
     }
 
     /**

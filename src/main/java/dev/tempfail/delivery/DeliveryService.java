@@ -9,6 +9,7 @@ import dev.tempfail.queue.Destinations;
 import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.Wakeup;
 import dev.tempfail.reply.ReplyClassifier;
+import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryPolicy;
 import dev.tempfail.route.Router;
@@ -93,13 +94,14 @@ public final class DeliveryService implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry())),
+        DestinationProfiles profiles = DestinationProfiles.load(config.delivery());
+        Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry(), profiles)),
                 new RetryPolicy(config.retry(), new Random()));
         this.queue = queue;
         this.clock = clock;
         this.wallClock = timing.wallClock();
         ctx = new DeliveryContext(config.delivery(), queue, destinations,
-                new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
+                profiles, new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies(), mailLog),

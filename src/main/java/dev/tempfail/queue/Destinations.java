@@ -14,13 +14,32 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Throttle state per destination, kept in the {@code destination} table so that a pause or
  * a rate cap survives a restart, and cached in memory because every delivery asks.
+ *
+ * <p>A destination is what the router names it ({@code RouteResult.Hosts#destination}): the
+ * best MX host, or the route's or smarthost's host:port. A reply that pauses or caps it holds
+ * back every domain that shares that host.
  */
 public final class Destinations {
+    /** The default of {@code retry.cap_release}. */
+    public static final Duration DEFAULT_CAP_RELEASE = Duration.ofHours(1);
+
     private final Database db;
+    private final Duration capRelease;
     private final Map<String, Optional<DestinationState>> cache = new ConcurrentHashMap<>();
 
     public Destinations(Database db) {
+        this(db, DEFAULT_CAP_RELEASE);
+    }
+
+    /** @param capRelease how long an hourly cap takes to lift without another restricting reply */
+    public Destinations(Database db, Duration capRelease) {
         this.db = db;
+        this.capRelease = capRelease;
+    }
+
+    /** How long an hourly cap takes to lift without another restricting reply ({@code retry.cap_release}). */
+    public Duration capRelease() {
+        return capRelease;
     }
 
     public Optional<DestinationState> get(String name) {
@@ -37,12 +56,8 @@ public final class Destinations {
     /** Applies a pause and/or limits asked for by a reply now (for operators and tests; delivery uses {@link #restricted}). */
     public synchronized void restrict(String name, Instant now, Instant pauseUntil, int maxConnections, int maxPerHour,
                                       String reason) throws SQLException {
-        Change change = new Change(name, restricted(name, get(name).orElse(null), now, pauseUntil, maxConnections,
-                maxPerHour, reason));
-        try (Connection c = db.connection()) {
-            write(c, change);
-        }
-        remember(change);
+        save(new Change(name, restricted(name, get(name).orElse(null), now, pauseUntil, maxConnections, maxPerHour,
+                reason)));
     }
 
     /** {@code old} with a pause and/or limits asked for by a reply; a limit of 0 leaves that limit as it was. */
@@ -52,7 +67,9 @@ public final class Destinations {
         Integer conns = maxConnections > 0 ? Integer.valueOf(maxConnections) : old == null ? null : old.maxConnections();
         Integer perHour = maxPerHour > 0 ? Integer.valueOf(maxPerHour) : old == null ? null : old.maxPerHour();
         Instant nextSend = old == null ? null : old.nextSendAt();
-        return new DestinationState(name, suspended, reason, perHour, conns, nextSend, now);
+        // the quiet that lifts an hourly cap counts from the last reply that set one
+        Instant since = old != null && old.maxPerHour() != null && maxPerHour == 0 ? old.updatedAt() : now;
+        return new DestinationState(name, suspended, reason, perHour, conns, nextSend, since);
     }
 
     /** The operator's pause: nothing goes to {@code name} (a next hop or a recipient domain) before {@code until}. */
@@ -78,30 +95,57 @@ public final class Destinations {
 
     /**
      * Takes the destination's next sending turn under an hourly cap: returns the time the
-     * caller may send (now, or later if the cap says so) and books the turn after it.
+     * caller may send (now, or later if the cap says so) and books the turn after it. The cap
+     * is the one in force now ({@link DestinationState#perHourAt}); taking a turn does not
+     * count as the destination speaking, so it never delays the cap's release.
      */
     public synchronized Instant takeTurn(String name, Instant now) throws SQLException {
         DestinationState s = get(name).orElse(null);
         if (s == null || s.maxPerHour() == null) return now;
+        Integer cap = s.perHourAt(now, capRelease);
+        if (cap == null) {
+            save(new Change(name, withoutCap(s)));
+            return now;
+        }
         Instant turn = s.nextSendAt() == null || s.nextSendAt().isBefore(now) ? now : s.nextSendAt();
         if (turn.isAfter(now)) return turn;
-        Instant next = now.plus(Duration.ofSeconds(3600 / s.maxPerHour()));
-        Change change = new Change(name, new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(),
-                s.maxConnections(), next, now));
+        Instant next = now.plus(Duration.ofSeconds(3600 / cap));
+        save(new Change(name, new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(),
+                s.maxConnections(), next, s.updatedAt())));
+        return now;
+    }
+
+    /** The earliest time anything may be sent to {@code name}, given its pause and the cap in force; null = now. */
+    public Instant notBefore(String name, Instant now) {
+        DestinationState s = get(name).orElse(null);
+        if (s == null) return null;
+        Instant cap = s.perHourAt(now, capRelease) == null ? null : s.nextSendAt();
+        return later(s.suspendedUntil(), cap);
+    }
+
+    /**
+     * {@code s} after the destination took mail: its pause and connection limit lifted; an
+     * hourly cap stays until it has relaxed away ({@link DestinationState#perHourAt}).
+     */
+    public static DestinationState accepted(DestinationState s, Instant now, Duration capRelease) {
+        if (s == null) return null;
+        boolean capLifted = s.perHourAt(now, capRelease) == null;
+        if (s.suspendedUntil() == null && s.maxConnections() == null && !capLifted) return s;
+        if (capLifted) return null;
+        return new DestinationState(s.name(), null, s.reason(), s.maxPerHour(), null, s.nextSendAt(), s.updatedAt());
+    }
+
+    /** {@code s} with its hourly cap dropped (null when nothing else is left on it). */
+    private static DestinationState withoutCap(DestinationState s) {
+        if (s.suspendedUntil() == null && s.maxConnections() == null) return null;
+        return new DestinationState(s.name(), s.suspendedUntil(), s.reason(), null, s.maxConnections(), null, s.updatedAt());
+    }
+
+    private void save(Change change) throws SQLException {
         try (Connection c = db.connection()) {
             write(c, change);
         }
         remember(change);
-        return now;
-    }
-
-    /** {@code s} after the destination took mail: its pause and connection limit lifted (an hourly cap stays for its day). */
-    public static DestinationState accepted(DestinationState s, Instant now) {
-        if (s == null) return null;
-        boolean capExpired = s.maxPerHour() != null && s.updatedAt().plus(Duration.ofDays(1)).isBefore(now);
-        if (s.suspendedUntil() == null && s.maxConnections() == null && !capExpired) return s;
-        if (s.maxPerHour() == null || capExpired) return null;
-        return new DestinationState(s.name(), null, s.reason(), s.maxPerHour(), null, s.nextSendAt(), s.updatedAt());
     }
 
     /** After the transaction that wrote {@code change} committed: what every delivery reads from now on. */

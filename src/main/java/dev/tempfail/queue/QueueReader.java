@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -29,12 +30,25 @@ public final class QueueReader {
     private final Database db;
     private final Duration lifetime;
     private final Duration delayWarning;
+    private final Clock clock;
+    private final Duration capRelease;
 
-    /** {@code retry} gives the lifetime and delay warning, to show when a message expires and when its sender hears of a delay. */
+    /** As {@link #QueueReader(Database, RetryConfig, Clock)} on the system clock. */
     public QueueReader(Database db, RetryConfig retry) {
+        this(db, retry, Clock.systemUTC());
+    }
+
+    /**
+     * {@code retry} gives the lifetime and delay warning, to show when a message expires and when
+     * its sender hears of a delay, and the cap release, to show the hourly cap in force at
+     * {@code clock}'s now rather than the one a reply once set.
+     */
+    public QueueReader(Database db, RetryConfig retry, Clock clock) {
         this.db = db;
         this.lifetime = retry.lifetime();
         this.delayWarning = retry.delayWarning();
+        this.clock = clock;
+        this.capRelease = retry.capRelease();
     }
 
     /** The oldest {@code limit} unfinished messages. */
@@ -119,18 +133,24 @@ public final class QueueReader {
         }
     }
 
-    private static List<QueueView.Throttle> throttles(Connection c) throws SQLException {
+    private List<QueueView.Throttle> throttles(Connection c) throws SQLException {
         List<QueueView.Throttle> out = new ArrayList<>();
+        Instant now = clock.instant();
         try (ResultSet r = c.createStatement().executeQuery("SELECT name, suspended_until, max_connections, max_per_hour, "
                 + "reason, updated_at FROM destination ORDER BY name")) {
             while (r.next()) {
-                String pausedUntil = isoOrNull(r, 2);
+                long until = r.getLong(2);
+                Instant pausedUntil = r.wasNull() ? null : Instant.ofEpochMilli(until);
                 int conns = r.getInt(3);
                 Integer maxConnections = r.wasNull() ? null : conns;
                 int perHour = r.getInt(4);
                 Integer maxPerHour = r.wasNull() ? null : perHour;
-                out.add(new QueueView.Throttle(r.getString(1), pausedUntil, maxConnections, maxPerHour, r.getString(5),
-                        iso(r.getLong(6))));
+                Instant since = Instant.ofEpochMilli(r.getLong(6));
+                Integer inForce = new DestinationState(r.getString(1), pausedUntil, r.getString(5), maxPerHour,
+                        maxConnections, null, since).perHourAt(now, capRelease);
+                if (pausedUntil == null && maxConnections == null && inForce == null) continue; // a cap that has lifted
+                out.add(new QueueView.Throttle(r.getString(1), pausedUntil == null ? null : iso(until), maxConnections,
+                        inForce, r.getString(5), iso(since.toEpochMilli())));
             }
         }
         return List.copyOf(out);

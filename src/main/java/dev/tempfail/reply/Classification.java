@@ -32,6 +32,9 @@ public record Classification(Outcome outcome, Category category, String status, 
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(rule, "rule");
         if (outcome != Outcome.DELIVERED) Objects.requireNonNull(category, "category");
+        if (category != null && !category.fits(outcome)) {
+            throw new IllegalArgumentException("a " + outcome + " reply cannot be " + category);
+        }
     }
 
     /**

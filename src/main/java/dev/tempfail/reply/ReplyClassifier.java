@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
  *     exception is RFC 5321 section 4.5.3.1.10: a 552 to RCPT is taken as a 452 (transient,
  *     reported as {@code 4.x.x}). An enhanced code of the other class ({@code 450 5.7.1}) never
  *     changes the outcome; the reported status takes the class of the outcome ({@code 4.7.1}).
- * <li>The category comes from the first rule that matches ({@link ReplyRules}); failing that,
+ * <li>The category comes from the first rule that matches and whose category fits the outcome
+ *     ({@link ReplyRules}, {@link Category#fits}); failing that,
  *     from the enhanced code's subject and detail (RFC 3463); failing that, {@code unknown}.
  * <li>A wait the reply asks for ("try again in 5 minutes", "(2/h)") is kept in the
  *     classification; the retry policy never waits less.
@@ -70,14 +71,14 @@ public final class ReplyClassifier {
                     "a " + code + " reply was not expected at " + stage.label(), false, stage, reply);
         }
         for (ReplyRule rule : rules.rules()) {
-            if (rule.matches(stage, code, sent, text, host)) {
+            if (rule.category().fits(outcome) && rule.matches(stage, code, sent, text, host)) {
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
                 return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),
                         join(rule.note(), aside), split, stage, reply);
             }
         }
-        Rfc3463.Fallback f = Rfc3463.categorize(status);
+        Rfc3463.Fallback f = Rfc3463.categorize(status, code);
         return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
                 join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
     }

@@ -49,13 +49,14 @@ import java.util.stream.Collectors;
  *     note: the next try will pass # optional
  * </pre>
  * Any mistake (bad YAML, an unknown key, a bad regex, an unknown category) is a
- * {@link ConfigException} naming the file, the rule and the reason.
+ * {@link ConfigException} naming the file, the rule and the reason. A rule whose category fits
+ * only temporary replies ({@link Category#fits}) is never used for a permanent one.
  */
 public final class ReplyRules {
     /** Where the shipped rules live on the classpath. */
     public static final String SHIPPED = "/defaults/replies.yaml";
     private static final String SHIPPED_SOURCE = "embedded defaults" + SHIPPED;
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
             .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
     private static final Set<String> KEYS = Set.of("name", "stage", "code", "status", "text", "host", "category",
             "wait", "note", "new_transaction");
@@ -79,10 +80,24 @@ public final class ReplyRules {
         return load(config.rulesFile().orElse(null));
     }
 
+    /** The rules {@code retry.rules_file} names (if any), then the profiles' reply rules, then the shipped ones. */
+    public static ReplyRules load(RetryConfig config, DestinationProfiles profiles) {
+        return load(config.rulesFile().orElse(null), profiles);
+    }
+
     /** The rules in {@code userFile} (may be null), then the shipped ones. */
     public static ReplyRules load(Path userFile) {
+        return load(userFile, DestinationProfiles.NONE);
+    }
+
+    /**
+     * The rules in {@code userFile} (may be null), then the destination profiles' reply rules
+     * (each only for its own MX hosts), then the shipped ones.
+     */
+    public static ReplyRules load(Path userFile, DestinationProfiles profiles) {
         List<ReplyRule> all = new ArrayList<>();
         if (userFile != null) all.addAll(readFile(userFile));
+        all.addAll(profiles.replyRules());
         all.addAll(readShipped());
         return new ReplyRules(all);
     }
@@ -133,9 +148,16 @@ public final class ReplyRules {
             String key = it.next();
             if (!key.equals("rules")) throw new ConfigException(source, key, "unknown key (the file holds `rules:` only)");
         }
-        JsonNode list = root.get("rules");
+        return parseList(root.get("rules"), source, "rules", null);
+    }
+
+    /**
+     * A list of rules at {@code key} of a file (rules files, and the {@code replies:} of a
+     * destination profile); {@code host}, when given, is added to every rule as its host condition.
+     */
+    static List<ReplyRule> parseList(JsonNode list, String source, String key, Pattern host) {
         if (list == null || list.isNull()) return List.of();
-        if (!list.isArray()) throw new ConfigException(source, "rules", "must be a list of rules");
+        if (!list.isArray()) throw new ConfigException(source, key, "must be a list of rules");
         List<ReplyRule> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int index = 0;
@@ -144,6 +166,10 @@ public final class ReplyRules {
             ReplyRule rule = rule(node, source, index);
             if (!names.add(rule.name())) {
                 throw new ConfigException(source, where(index, rule.name()), "another rule in this file has the same name");
+            }
+            if (host != null) {
+                rule = new ReplyRule(rule.name(), rule.source(), rule.stages(), rule.codes(), rule.statuses(), rule.text(),
+                        host, rule.category(), rule.waitAtLeast(), rule.note(), rule.newTransaction());
             }
             out.add(rule);
         }
@@ -210,7 +236,7 @@ public final class ReplyRules {
         }
     }
 
-    private static String scalar(JsonNode node, String key) {
+    static String scalar(JsonNode node, String key) {
         JsonNode v = node.get(key);
         if (!v.isValueNode()) throw new IllegalArgumentException(key + ": must be a single value");
         return v.asText();

@@ -13,8 +13,11 @@ import java.util.Optional;
  *                    send the sender a delay DSN now (true at most once per recipient)
  * @param destination how to treat the destination as a whole; empty = as before
  * @param next        the recipient's state to keep for the next decision
+ * @param cutHint     the wait the reply asked for when it was longer than {@code retry.max_wait_hint}
+ *                    and so was cut to it; null when it was not
  */
-public record RetryDecision(Action action, boolean warnDelay, Optional<DestinationEffect> destination, RetryState next) {
+public record RetryDecision(Action action, boolean warnDelay, Optional<DestinationEffect> destination, RetryState next,
+                            Duration cutHint) {
 
     public RetryDecision {
         Objects.requireNonNull(action, "action");

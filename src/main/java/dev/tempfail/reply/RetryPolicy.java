@@ -30,6 +30,11 @@ import java.util.random.RandomGenerator;
  * an attempt is placed at the moment it falls due (unless that would cut a reply's own wait
  * short), so the sender hears of the delay on time and only about recipients that are really
  * still undelivered.
+ *
+ * <p>The relay, not the remote server, sets the bounds: a wait a reply asks for is cut to
+ * {@code retry.max_wait_hint} (the decision says so, for the log), and no destination pause is
+ * longer than {@code retry.max_pause}, so a "try again in 30 days" neither stalls a recipient
+ * past its lifetime nor holds a destination for a month.
  */
 public final class RetryPolicy {
     /** The status of a recipient whose lifetime ran out (RFC 3463: delivery time expired). */
@@ -40,6 +45,8 @@ public final class RetryPolicy {
     private final double jitter;
     private final Map<Category, Backoff> backoff = new EnumMap<>(Category.class);
     private final RandomGenerator random;
+    private final Duration maxWaitHint;
+    private final Duration maxPause;
 
     /**
      * @param random the source of jitter. A policy shared by several threads needs a thread-safe
@@ -50,6 +57,8 @@ public final class RetryPolicy {
         this.delayWarning = config.delayWarning();
         this.jitter = config.jitterPercent() / 100.0;
         this.random = Objects.requireNonNull(random, "random");
+        this.maxWaitHint = config.maxWaitHint();
+        this.maxPause = config.maxPause();
         for (Category c : Category.values()) {
             Backoff b = config.backoff().get(c.label());
             if (b == null) throw new IllegalArgumentException("retry.backoff has no entry for " + c.label());
@@ -67,32 +76,68 @@ public final class RetryPolicy {
      * @param now when the reply came
      */
     public RetryDecision decide(Classification c, RetryState s, Instant now) {
-        if (c.isDelivered()) return new RetryDecision(new RetryDecision.Delivered(), false, Optional.empty(), s.after(c, false));
+        if (c.isDelivered()) return new RetryDecision(new RetryDecision.Delivered(), false, Optional.empty(), s.after(c, false), null);
         if (c.isPermanent()) {
-            return new RetryDecision(new RetryDecision.Failed(c.category(), c.status()), false, Optional.empty(), s.after(c, false));
+            return new RetryDecision(new RetryDecision.Failed(c.category(), c.status()), false, Optional.empty(),
+                    s.after(c, false), null);
         }
+        Duration hint = bounded(c.waitHint());
+        Duration cut = c.waitHint() != null && c.waitHint().compareTo(maxWaitHint) > 0 ? c.waitHint() : null;
         Backoff b = backoff.get(c.category());
-        Optional<DestinationEffect> effect = effect(c, b, now);
+        Optional<DestinationEffect> effect = effect(c, b, hint, now);
         Instant deadline = s.arrival().plus(lifetime);
         if (!now.isBefore(deadline)) {
-            return new RetryDecision(new RetryDecision.Expired(c.category(), EXPIRED_STATUS), false, effect, s.after(c, false));
+            return new RetryDecision(new RetryDecision.Expired(c.category(), EXPIRED_STATUS), false, effect,
+                    s.after(c, false), cut);
         }
         int run = s.after(c, false).streak();
         boolean atOnce = c.newTransaction() && run == 1;
-        Instant at = atOnce ? now : now.plus(jittered(curve(b, c.newTransaction() ? run - 1 : run), c.waitHint()));
+        Instant at = atOnce ? now : now.plus(jittered(curve(b, c.newTransaction() ? run - 1 : run), hint));
 
         boolean warn = false;
         if (!s.delayWarned() && positive(delayWarning) && delayWarning.compareTo(lifetime) < 0) {
             Instant due = s.arrival().plus(delayWarning);
             if (!now.isBefore(due)) {
                 warn = true;
-            } else if (at.isAfter(due) && (c.waitHint() == null || !now.plus(c.waitHint()).isAfter(due))) {
+            } else if (at.isAfter(due) && (hint == null || !now.plus(hint).isAfter(due) || pauses(effect))) {
+                // a paused destination holds the recipient at that moment without trying it
                 at = due;
             }
         }
         if (at.isAfter(deadline)) at = deadline;
         return new RetryDecision(new RetryDecision.RetryAt(at, Duration.between(now, at), atOnce), warn, effect,
-                s.after(c, warn));
+                s.after(c, warn), cut);
+    }
+
+    /**
+     * When a recipient that cannot be tried now (its destination is paused or held to its
+     * hourly rate until {@code notBefore}) should next be looked at: then, or earlier if its
+     * delay warning falls due or its lifetime ends before that, so that a pause never keeps the
+     * sender from hearing on time nor a recipient in the queue past its lifetime.
+     */
+    public Instant heldUntil(RetryState s, Instant notBefore) {
+        Instant at = notBefore;
+        Instant deadline = s.arrival().plus(lifetime);
+        if (deadline.isBefore(at)) at = deadline;
+        if (!s.delayWarned() && positive(delayWarning) && delayWarning.compareTo(lifetime) < 0) {
+            Instant due = s.arrival().plus(delayWarning);
+            if (due.isBefore(at)) at = due;
+        }
+        return at;
+    }
+
+    /** Whether a held recipient must be decided now rather than put back: its lifetime is over, or its delay warning is due. */
+    public boolean dueWhileHeld(RetryState s, Instant now) {
+        return !heldUntil(s, now.plusMillis(1)).isAfter(now);
+    }
+
+    private static boolean pauses(Optional<DestinationEffect> effect) {
+        return effect.isPresent() && effect.get().pauseUntil() != null;
+    }
+
+    /** A reply's own wait, cut to {@code retry.max_wait_hint}. */
+    Duration bounded(Duration hint) {
+        return hint != null && hint.compareTo(maxWaitHint) > 0 ? maxWaitHint : hint;
     }
 
     /**
@@ -127,7 +172,8 @@ public final class RetryPolicy {
         if (!c.isTransient()) return null;
         if (c.newTransaction()) return Duration.ZERO;
         Duration base = curve(backoff.get(c.category()), 1);
-        return c.waitHint() != null && c.waitHint().compareTo(base) > 0 ? c.waitHint() : base;
+        Duration hint = bounded(c.waitHint());
+        return hint != null && hint.compareTo(base) > 0 ? hint : base;
     }
 
     /** The wait before jitter after the {@code run}-th failure of a category in a row (1-based). */
@@ -151,6 +197,8 @@ public final class RetryPolicy {
         long hi = (long) Math.floor(center * (1 + jitter));
         long w = Math.max(lo, Math.min(hi, Math.round(center * (1 + jitter * u))));
         if (floor != null) w = Math.max(w, floor.toSeconds());
+        // a wait the reply asked for is never stretched past the relay's own bound on it
+        if (hinted) w = Math.min(w, Math.max(floor.toSeconds(), maxWaitHint.toSeconds()));
         return Duration.ofSeconds(Math.max(1, w));
     }
 
@@ -158,10 +206,16 @@ public final class RetryPolicy {
         return !d.isZero() && !d.isNegative();
     }
 
-    private static Optional<DestinationEffect> effect(Classification c, Backoff b, Instant now) {
+    /**
+     * The pause is the category's, or the wait the reply (about the whole destination) asks for
+     * when longer, never past {@code retry.max_pause}; {@code hint} is already bounded by
+     * {@code retry.max_wait_hint}.
+     */
+    private Optional<DestinationEffect> effect(Classification c, Backoff b, Duration hint, Instant now) {
         if (!c.concernsDestination()) return Optional.empty();
         Duration pause = b.pause();
-        if (positive(pause) && c.waitHint() != null && c.waitHint().compareTo(pause) > 0) pause = c.waitHint();
+        if (hint != null && hint.compareTo(pause) > 0) pause = hint;
+        if (pause.compareTo(maxPause) > 0) pause = maxPause;
         if (!positive(pause) && b.connections() == 0 && c.perHour() == 0) return Optional.empty();
         return Optional.of(new DestinationEffect(positive(pause) ? now.plus(pause) : null, b.connections(), c.perHour(),
                 c.category().label() + ": " + c.reply()));

@@ -10,8 +10,22 @@ final class Rfc3463 {
 
     private Rfc3463() {}
 
-    /** The fallback for {@code status} (e.g. {@code 4.2.2}); never null. */
-    static Fallback categorize(String status) {
+    /**
+     * The fallback for {@code status} (e.g. {@code 4.2.2}); when its subject says nothing
+     * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2:
+     * 500-504 are syntax and sequence errors, 551 "user not local"; otherwise {@code unknown}.
+     */
+    static Fallback categorize(String status, int code) {
+        Fallback f = bySubject(status);
+        if (f != null) return f;
+        if (code >= 500 && code <= 504) {
+            return new Fallback(Category.PROTOCOL, "rfc5321 " + code, "a syntax or command-sequence error (RFC 5321)");
+        }
+        if (code == 551) return new Fallback(Category.BAD_MAILBOX, "rfc5321 551", "user not local (RFC 5321)");
+        return new Fallback(Category.UNKNOWN, "reply class " + status.charAt(0) + "xx", "no rule or status code says more");
+    }
+
+    private static Fallback bySubject(String status) {
         String[] p = status.split("\\.");
         int subject = Integer.parseInt(p[1]);
         int detail = Integer.parseInt(p[2]);
@@ -31,7 +45,9 @@ final class Rfc3463 {
                         : new Fallback(Category.BAD_MAILBOX, "rfc3463 5.2.*", "mailbox disabled or not accepting messages");
             case 3:
                 if (detail == 4) return new Fallback(Category.MESSAGE_TOO_LARGE, rule, "message too big for the system");
-                return new Fallback(Category.SERVER_BUSY, wild, "the receiving mail system's own condition");
+                return status.startsWith("4")
+                        ? new Fallback(Category.SERVER_BUSY, "rfc3463 4.3.*", "the receiving mail system's own condition, for now")
+                        : new Fallback(Category.UNKNOWN, "rfc3463 5.3.*", "the receiving mail system refused for a reason of its own");
             case 4:
                 if (detail == 6) return new Fallback(Category.LOOP, rule, "routing loop detected");
                 return new Fallback(Category.NETWORK, wild, "network or routing problem");
@@ -48,7 +64,7 @@ final class Rfc3463 {
                 if (detail == 13) return new Fallback(Category.BAD_MAILBOX, rule, "user account disabled");
                 return new Fallback(Category.POLICY, wild, "security or policy status");
             default:
-                return new Fallback(Category.UNKNOWN, "reply class " + status.charAt(0) + "xx", "no rule or status code says more");
+                return null;
         }
     }
 }

@@ -14,6 +14,16 @@
  * try again (backoff by category, jitter, lifetime), whether the sender should now be told of the
  * delay, and how the destination as a whole should be treated (pause, fewer connections, a rate).
  * The time comes in as an argument and randomness as an injected generator, so every decision
- * can be replayed in a test.
+ * can be replayed in a test. The relay's own bounds are kept here, whatever a reply asks:
+ * {@code retry.max_wait_hint} for a reply's wait, {@code retry.max_pause} for a destination pause,
+ * and a held recipient's delay warning and lifetime ({@link dev.tempfail.reply.RetryPolicy#heldUntil}).
+ *
+ * <p>A {@link dev.tempfail.reply.Category} fits the outcome it is given for (a permanent reply is
+ * never {@code greylisted} or {@code server_busy}) and says in plain words what it means, for
+ * {@code classify} and DSNs. {@link dev.tempfail.reply.DestinationProfiles} is what providers
+ * publish about their receiving hosts ({@code config/destinations.yaml}): connection and
+ * per-connection message limits for delivery, and their throttling replies as host-bound rules.
+ *
+ * <p>Imports {@code config} (settings, errors) and {@code smtp}'s plain reply values only.
  */
 package dev.tempfail.reply;

@@ -79,7 +79,19 @@ public final class SmtpClient {
     }
 
     public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets, Security security) {
-        return new Attempt(envelope, content, envelope.size(), security).run(targets);
+        return deliver(envelope, content, targets, security, 0);
+    }
+
+    /**
+     * As {@link #deliver(Envelope, MessageContent, List, Security)}, with a connection kept for
+     * reuse only while it has carried fewer than {@code messagesPerConnection} transactions (0 =
+     * no limit): what a receiver that takes few messages per connection asks (a destination profile).
+     */
+    public DeliveryResult deliver(Envelope envelope, MessageContent content, List<Target> targets, Security security,
+                                  int messagesPerConnection) {
+        Attempt a = new Attempt(envelope, content, envelope.size(), security);
+        a.messagesPerConnection = messagesPerConnection;
+        return a.run(targets);
     }
 
     /**
@@ -115,6 +127,8 @@ public final class SmtpClient {
         /** The final dot went out and its reply has not come yet: the message may have been delivered. */
         private boolean awaitingDotReply;
         private final Security security;
+        /** A connection that has carried this many transactions is closed, not cached; 0 = no limit. */
+        private int messagesPerConnection;
 
         Attempt(Envelope env, MessageContent content, long size, Security security) {
             this.security = security;
@@ -338,6 +352,7 @@ public final class SmtpClient {
                         }
                     }
                     transactions++;
+                    c.countTransaction();
                     Transaction t = caps.pipelining() ? pipelined(c, caps, pending) : lockstep(c, caps, pending);
                     if (t.deferred().size() >= pending.size()) { // no progress: cannot happen, must not loop
                         log.error("transaction to {} settled no recipient; giving up on the rest", c.target());
@@ -372,6 +387,7 @@ public final class SmtpClient {
         /** RSET and into the cache, if reuse is on and the server agrees; false if the connection is to be closed. */
         private boolean keepForReuse(SmtpConnection c, EhloCapabilities caps) throws IOException {
             if (cache == null) return false;
+            if (messagesPerConnection > 0 && c.transactions() >= messagesPerConnection) return false;
             stage = Stage.MAIL;
             c.send("RSET", timeouts.mail());
             c.flush(timeouts.mail());

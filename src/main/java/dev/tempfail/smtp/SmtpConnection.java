@@ -51,6 +51,8 @@ final class SmtpConnection implements Closeable {
     private int lim;
     private String tlsCipher;
     private boolean verified;
+    /** Transactions begun on this connection, across the deliveries that reused it. */
+    private int transactions;
 
     private SmtpConnection(Target target, Socket tcp) throws IOException {
         this.target = target;
@@ -289,6 +291,16 @@ final class SmtpConnection implements Closeable {
     }
 
     /** Trusts every certificate: opportunistic TLS, as Postfix's {@code smtp_tls_security_level = may}. */
+    /** One more transaction begins on this connection. */
+    void countTransaction() {
+        transactions++;
+    }
+
+    /** Transactions begun on this connection so far, reuses included. */
+    int transactions() {
+        return transactions;
+    }
+
     private static final SSLContext OPPORTUNISTIC = opportunisticContext();
 
     private static SSLContext opportunisticContext() {

@@ -8,6 +8,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -57,7 +58,39 @@ class ReplyCommandsTest {
         assertEquals("5.1.1", j.get("status").asText());
         JsonNode ms = run("classify", "--stage", "connect", "--host", "example-com.mail.protection.outlook.com",
                 "451 4.7.500 Server busy. Please try again later from [192.0.2.1]. (AS800)").json();
-        assertEquals("microsoft-ip-throttling", ms.get("rule").asText());
+        assertEquals("office365-server-busy", ms.get("rule").asText(), "the host's destination profile has its own rule");
+        assertEquals("rate_limited", ms.get("category").asText());
+        assertEquals(1800, ms.get("wait_s").asInt(), "and its wait, which pauses the destination");
+        assertEquals("office365", ms.get("profile").get("name").asText());
+        assertEquals(50, ms.get("profile").get("messages_per_connection").asInt());
+        assertTrue(ms.get("profile").get("source").asText().contains("KumoMTA"));
+        assertFalse(j.has("profile"), "no host, no profile");
+    }
+
+    @Test
+    void scheduleShowsTheProfileThatApplied() throws Exception {
+        String out = run("schedule", "--seed", "1", "--stage", "connect", "--host", "mta5.am0.yahoodns.net",
+                "--reply", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred due to unexpected volume").out();
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("profile yahoo: 20 messages per connection (source: ")), out);
+        assertTrue(out.contains("destination: pause 2h"), out);
+        JsonNode j = run("schedule", "--json", "--seed", "1", "--stage", "connect", "--host", "mta5.am0.yahoodns.net",
+                "--reply", "421 4.7.0 [TSS04] Messages from 192.0.2.1 temporarily deferred").json();
+        assertEquals("yahoo", j.get("profile").get("name").asText());
+        assertEquals(7200, j.get("attempts").get(0).get("destination").get("pause_s").asInt());
+    }
+
+    @Test
+    void scheduleOfAThirtyDayHintEndsExpiredAtTheLifetimeWithNoWaitPastMaxWaitHint() throws Exception {
+        String out = run("schedule", "--seed", "7", "--stage", "connect", "--reply", "421 4.7.0 try again in 30 days").out();
+        List<String> lines = out.lines().toList();
+        assertTrue(lines.get(lines.size() - 1).startsWith("expired at +72h "), out);
+        JsonNode j = run("schedule", "--json", "--seed", "7", "--stage", "connect", "--reply", "421 4.7.0 try again in 30 days").json();
+        for (JsonNode a : j.get("attempts")) {
+            if (a.has("retry_in_s")) assertTrue(a.get("retry_in_s").asLong() <= 4 * 3600, a.toString());
+            assertTrue(a.get("destination").get("pause_s").asLong() <= 4 * 3600, "retry.max_pause: " + a);
+        }
+        assertEquals("expired", j.get("result").get("outcome").asText());
+        assertEquals(72 * 3600, j.get("result").get("at_s").asLong());
     }
 
     @Test

@@ -244,6 +244,109 @@ class DsnEndToEndTest {
         }
     }
 
+    /**
+     * A greeting that asks for 30 days: the destination is paused no longer than
+     * retry.max_pause (4h), and that pause neither delays the sender's delay warning nor keeps
+     * any recipient past its lifetime, whether it is tried at the pause's end or held by it.
+     */
+    @Test
+    void aThirtyDayPauseIsCappedAndRecipientsStillExpireOnTime() throws Exception {
+        try (FakeUpstream recipients = FakeUpstream.builder().greeting("421 4.7.0 try again in 30 days").start();
+             FakeUpstream senders = FakeUpstream.builder().start()) {
+            start(recipients, senders);
+            send("app@example.org", "", List.of("<a@example.com>", "<b@example.com>"));
+            Await.until(LIMIT, "the first try", () -> attemptsOf("a@example.com") >= 1 && attemptsOf("b@example.com") >= 1);
+            assertEquals(T0.plus(Duration.ofHours(4)), pausedUntil("127.0.0.1:" + recipients.port()), "capped at retry.max_pause");
+
+            clock.set(T0.plus(Duration.ofHours(1)));
+            send("app@example.org", "", List.of("<late@example.com>"));   // arrives while the destination is paused
+            Instant arrivedLate = clock.instant();
+            Await.until(LIMIT, "held back", () -> {
+                Long due = dueAt("late@example.com");
+                return due != null && due > arrivedLate.toEpochMilli();
+            });
+            assertEquals(0, attemptsOf("late@example.com"), "not tried while paused");
+            assertEquals(T0.plus(Duration.ofHours(4)).toEpochMilli(), dueAt("late@example.com"), "back when the pause ends");
+
+            for (int steps = 0; steps < 200 && !(state("a@example.com") == null && state("late@example.com") == null); steps++) {
+                Long next = earliestDue();
+                if (next == null) break;
+                clock.set(Instant.ofEpochMilli(Math.max(next, clock.instant().toEpochMilli())));
+                relay.wakeScheduler();
+                Await.until(LIMIT, "the queue moved past " + Instant.ofEpochMilli(next), () -> {
+                    Long now = earliestDue();
+                    return !anyDelivering() && (now == null || now > next);
+                });
+            }
+            Await.until(LIMIT, "the reports", () -> senders.messages().size() == 4);
+            List<ParsedReport> reports = new java.util.ArrayList<>();
+            for (FakeUpstream.Received r : senders.messages()) reports.add(report(r));
+            ParsedReport firstDelay = reports.get(0);
+            assertEquals("delayed", field(firstDelay.perRecipient().get(0), "Action"));
+            assertEquals("Mon, 23 Nov 2026 14:00:00 +0000", field(firstDelay.perRecipient().get(0), "Last-Attempt-Date"),
+                    "the delay warning at 4h");
+            assertEquals(2, firstDelay.perRecipient().size(), "both recipients of the first message");
+            ParsedReport lateDelay = reports.get(1);
+            assertEquals("delayed", field(lateDelay.perRecipient().get(0), "Action"));
+            assertEquals("Mon, 23 Nov 2026 15:00:00 +0000", field(lateDelay.perRecipient().get(0), "Last-Attempt-Date"),
+                    "4h after its own arrival, while the destination was paused");
+            ParsedReport expired = reports.get(2);
+            assertEquals("failed", field(expired.perRecipient().get(0), "Action"));
+            assertEquals("4.4.7", field(expired.perRecipient().get(0), "Status"));
+            assertEquals("Thu, 26 Nov 2026 10:00:00 +0000", field(expired.perRecipient().get(0), "Last-Attempt-Date"),
+                    "exactly at the 72h lifetime");
+            // tried at 72h, or held untried if the other message's try just paused the destination again
+            assertTrue(field(expired.perRecipient().get(0), "Diagnostic-Code").endsWith("4.7.0 try again in 30 days"),
+                    field(expired.perRecipient().get(0), "Diagnostic-Code"));
+            ParsedReport lateExpired = reports.get(3);
+            assertEquals("4.4.7", field(lateExpired.perRecipient().get(0), "Status"));
+            assertEquals("Thu, 26 Nov 2026 11:00:00 +0000", field(lateExpired.perRecipient().get(0), "Last-Attempt-Date"),
+                    "its own lifetime, paused or not");
+            assertTrue(recipients.connections() <= 2 * 19, "two messages, one try each per 4h pause at most: "
+                    + recipients.connections());
+        }
+    }
+
+    private Instant pausedUntil(String destination) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT suspended_until FROM destination WHERE name = ?")) {
+            s.setString(1, destination);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Instant.ofEpochMilli(r.getLong(1)) : null;
+            }
+        }
+    }
+
+    private Long dueAt(String address) throws Exception {
+        try (Connection c = relay.database().connection();
+             PreparedStatement s = c.prepareStatement("SELECT next_attempt_at FROM recipient WHERE address = ?")) {
+            s.setString(1, address);
+            try (ResultSet r = s.executeQuery()) {
+                if (!r.next()) return null;
+                long v = r.getLong(1);
+                return r.wasNull() ? null : v;
+            }
+        }
+    }
+
+    private Long earliestDue() throws Exception {
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT MIN(next_attempt_at) FROM recipient "
+                     + "WHERE state IN ('queued', 'deferred')")) {
+            r.next();
+            long v = r.getLong(1);
+            return r.wasNull() ? null : v;
+        }
+    }
+
+    private boolean anyDelivering() throws Exception {
+        try (Connection c = relay.database().connection();
+             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM recipient WHERE state = 'delivering'")) {
+            r.next();
+            return r.getInt(1) > 0;
+        }
+    }
+
     private String state(String address) throws Exception {
         try (Connection c = relay.database().connection();
              PreparedStatement s = c.prepareStatement("SELECT state FROM recipient WHERE address = ?")) {

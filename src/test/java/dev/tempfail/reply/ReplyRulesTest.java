@@ -20,6 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
 
 class ReplyRulesTest {
     @TempDir Path dir;
@@ -166,4 +167,56 @@ class ReplyRulesTest {
     void anEmptyUserFileAddsNothing() throws Exception {
         assertEquals(ReplyRules.shipped().rules().size(), ReplyRules.load(write("empty.yaml", "")).rules().size());
     }
+
+    /** Every basic code a rule can match, given its code condition: the codes that decide an outcome. */
+    private static final int[] CODES = {421, 450, 451, 452, 454, 500, 501, 503, 504, 550, 551, 552, 553, 554};
+
+    @Test
+    void everyShippedRulesCategoryFitsEveryOutcomeItCanBeUsedFor() {
+        for (ReplyRule rule : ReplyRules.shipped().rules()) {
+            for (int code : CODES) {
+                boolean codeMatches = rule.codes().isEmpty()
+                        || rule.codes().stream().anyMatch(p -> p.matcher(Integer.toString(code)).matches());
+                if (!codeMatches) continue;
+                Outcome outcome = code >= 500 ? Outcome.PERMANENT : Outcome.TRANSIENT;
+                if (rule.category().fits(outcome)) continue;
+                // a rule that could see a reply its category does not fit must say so in the file ...
+                fail("rule " + rule.name() + " (" + rule.category() + ") can match a " + code
+                        + " reply: give it code: 4xx (" + rule.category() + " fits only temporary replies)");
+            }
+        }
+    }
+
+    @Test
+    void aRuleWhoseCategoryDoesNotFitIsSkippedForThatOutcome() throws Exception {
+        Path mine = write("mine.yaml", """
+                rules:
+                  - name: everything-here-is-greylisting
+                    text: 'try later'
+                    category: greylisted
+                """);
+        ReplyClassifier c = new ReplyClassifier(ReplyRules.load(mine));
+        assertEquals(Category.GREYLISTED, c.classify(Stage.RCPT, SmtpReply.parse("450 4.7.1 try later"), null).category());
+        Classification permanent = c.classify(Stage.RCPT, SmtpReply.parse("550 5.7.1 try later"), null);
+        assertEquals(Outcome.PERMANENT, permanent.outcome());
+        assertEquals(Category.POLICY, permanent.category(), "the next rule or fallback that fits: " + permanent);
+        assertThrows(IllegalArgumentException.class, () -> new Classification(Outcome.PERMANENT, Category.SERVER_BUSY,
+                "5.3.0", null, 0, "test", null, false, Stage.DATA, SmtpReply.parse("554 5.3.0 busy")),
+                "a permanent server_busy cannot even be built");
+    }
+
+    @Test
+    void everyClassifiedCorpusRowHasACategoryThatFitsItsOutcome() throws Exception {
+        ReplyClassifier classifier = ReplyClassifier.shipped();
+        for (String part : List.of("train", "heldout")) {
+            for (SeedRepliesTest.Seed r : SeedRepliesTest.rows(java.nio.file.Path.of(
+                    ReplyRulesTest.class.getResource("/replies/replies-" + part + ".tsv").toURI()))) {
+                assertTrue(r.categories().stream().allMatch(cat -> cat.fits(r.outcome())),
+                        "the corpus itself expects a fitting category: line " + r.line() + " of " + part);
+                Classification c = classifier.classify(r.stage(), SmtpReply.parse(r.reply()), null);
+                assertTrue(c.category().fits(c.outcome()), c.toString());
+            }
+        }
+    }
 }
+

@@ -352,4 +352,60 @@ class RetryPolicyTest {
                 () -> config("retry:\n  backoff:\n    sunny: {waits: [1m]}\n")).key());
         assertEquals("retry.jitter", assertThrows(ConfigException.class, () -> config("retry:\n  jitter: 80\n")).key());
     }
+
+    @Test
+    void aReplyAskingForThirtyDaysIsCutToMaxWaitHintAndThePauseToMaxPause() throws Exception {
+        RetryPolicy policy = new RetryPolicy(config("retry:\n  jitter: 15\n"), new SplittableRandom(7));
+        Classification c = classify(Stage.CONNECT, "421 4.7.0 try again in 30 days");
+        assertEquals(Duration.ofDays(30), c.waitHint(), "the classifier keeps what the reply said");
+        TestClock clock = new TestClock(ARRIVAL);
+        List<RetryDecision> all = run(policy, clock, c);
+        for (RetryDecision d : all) {
+            DestinationEffect e = d.destination().orElseThrow();
+            assertTrue(e.pauseUntil() != null, "a wait asked of the whole destination pauses it");
+            assertEquals(Duration.ofDays(30), d.cutHint(), "the decision says the hint was cut");
+            if (d.action() instanceof RetryDecision.RetryAt r) {
+                assertTrue(r.delay().compareTo(Duration.ofHours(4)) <= 0, "no wait past retry.max_wait_hint: " + r.delay());
+            }
+        }
+        RetryDecision first = all.get(0);
+        assertEquals(ARRIVAL.plus(Duration.ofHours(4)), first.destination().orElseThrow().pauseUntil(), "retry.max_pause");
+        assertTrue(all.get(1).warnDelay(), "the delay warning at 4h, on time");
+        assertInstanceOf(RetryDecision.Expired.class, all.get(all.size() - 1).action());
+        assertEquals(Duration.ofHours(72), Duration.between(ARRIVAL, clock.instant()), "expired at exactly the lifetime");
+        assertEquals(Duration.ofHours(4), policy.firstWait(c), "classify shows the cut wait");
+    }
+
+    @Test
+    void maxPauseBoundsEveryCategorysPauseAndZeroMeansNoPause() throws Exception {
+        RetryPolicy short_ = new RetryPolicy(config("retry:\n  jitter: 0\n  max_pause: 10m\n"), new Random(1));
+        Classification volume = classify(Stage.RCPT, EXCESSIVE_VOLUME);
+        DestinationEffect e = short_.decide(volume, RetryState.arrived(ARRIVAL), ARRIVAL).destination().orElseThrow();
+        assertEquals(ARRIVAL.plus(Duration.ofMinutes(10)), e.pauseUntil(), "rate_limited's 15m pause, bounded to 10m");
+        RetryPolicy none = new RetryPolicy(config("retry:\n  jitter: 0\n  max_pause: 0\n"), new Random(1));
+        DestinationEffect n = none.decide(volume, RetryState.arrived(ARRIVAL), ARRIVAL).destination().orElseThrow();
+        assertEquals(null, n.pauseUntil(), "max_pause 0: never a pause, the connection limit stays");
+        assertEquals(1, n.maxConnections());
+    }
+
+    @Test
+    void aHeldRecipientComesBackForItsDelayWarningAndItsLifetimeWhateverThePause() throws Exception {
+        RetryPolicy policy = new RetryPolicy(noJitter(), new Random(1));
+        RetryState fresh = RetryState.arrived(ARRIVAL);
+        Instant farPause = ARRIVAL.plus(Duration.ofDays(30));
+        assertEquals(ARRIVAL.plus(Duration.ofHours(4)), policy.heldUntil(fresh, farPause), "the delay warning first");
+        RetryState warned = new RetryState(ARRIVAL, 3, Category.SERVER_BUSY, 3, true);
+        assertEquals(ARRIVAL.plus(Duration.ofHours(72)), policy.heldUntil(warned, farPause), "then the lifetime");
+        assertEquals(ARRIVAL.plus(Duration.ofHours(1)), policy.heldUntil(fresh, ARRIVAL.plus(Duration.ofHours(1))),
+                "a pause that ends sooner");
+        assertFalse(policy.dueWhileHeld(fresh, ARRIVAL.plus(Duration.ofHours(3))));
+        assertTrue(policy.dueWhileHeld(fresh, ARRIVAL.plus(Duration.ofHours(4))));
+        assertTrue(policy.dueWhileHeld(warned, ARRIVAL.plus(Duration.ofHours(72))));
+    }
+
+    @Test
+    void boundsAreValidated() throws Exception {
+        assertThrows(ConfigException.class, () -> config("retry:\n  max_wait_hint: 0\n"));
+        assertThrows(ConfigException.class, () -> config("retry:\n  cap_release: 0\n"));
+    }
 }

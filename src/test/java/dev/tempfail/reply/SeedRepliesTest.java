@@ -28,18 +28,25 @@ class SeedRepliesTest {
                 + " exists (the tests expect the shared/ directory beside the project)");
     }
 
-    record Seed(int line, Stage stage, String reply, Outcome outcome, Set<Category> categories) {}
+    /** One row: stage, reply, outcome, category (a|b), and the source column when the file has one. */
+    record Seed(int line, Stage stage, String reply, Outcome outcome, Set<Category> categories, String source) {}
 
     static List<Seed> seeds() throws Exception {
+        return rows(seedFile());
+    }
+
+    /** The rows of a replies file in the seed format (tab-separated, # comments). */
+    static List<Seed> rows(Path file) throws Exception {
         List<Seed> out = new ArrayList<>();
-        List<String> lines = Files.readAllLines(seedFile());
+        List<String> lines = Files.readAllLines(file);
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i);
             if (line.isBlank() || line.startsWith("#")) continue;
             String[] f = line.split("\t");
             assertTrue(f.length >= 4, "line " + (i + 1) + " has fewer than 4 columns: " + line);
             Set<Category> categories = Arrays.stream(f[3].split("\\|")).map(Category::parse).collect(Collectors.toSet());
-            out.add(new Seed(i + 1, Stage.parse(f[0]), f[1], Outcome.valueOf(f[2].trim().toUpperCase()), categories));
+            out.add(new Seed(i + 1, Stage.parse(f[0]), f[1], Outcome.valueOf(f[2].trim().toUpperCase()), categories,
+                    f.length > 4 ? f[4] : null));
         }
         return out;
     }

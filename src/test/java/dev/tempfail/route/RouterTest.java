@@ -313,7 +313,7 @@ class RouterTest {
         int port = dns.port();
         dns.close();
         Router router = new Router(new DeliveryConfig(true, Optional.empty(), Map.of(), 1, 1, java.time.Duration.ZERO,
-                List.of(new HostPort("127.0.0.1", port)), TIMEOUT, 5, 25), new Random(1), noHosts);
+                List.of(new HostPort("127.0.0.1", port)), TIMEOUT, 5, 25, Optional.empty()), new Random(1), noHosts);
         RouteResult.TemporaryFailure f = assertInstanceOf(RouteResult.TemporaryFailure.class, router.route("example.com"));
         assertEquals("4.4.3", f.status());
     }
@@ -372,7 +372,7 @@ class RouterTest {
         Map<String, HostPort> parsed = new LinkedHashMap<>();
         routes.forEach((domain, hop) -> parsed.put(domain, HostPort.parse(hop, 25)));
         return new DeliveryConfig(true, Optional.ofNullable(smarthost).map(s -> HostPort.parse(s, 25)), parsed, 1, 1, java.time.Duration.ZERO,
-                List.of(dns.hostPort()), timeout, Router.DEFAULT_MX_ADDRESS_LIMIT, mxPort);
+                List.of(dns.hostPort()), timeout, Router.DEFAULT_MX_ADDRESS_LIMIT, mxPort, Optional.empty());
     }
 
     private static RouteResult.Hosts hosts(RouteResult r) {

@@ -29,6 +29,22 @@ class ConnectionReuseTest {
     }
 
     @Test
+    void aReceiverThatTakesFewMessagesPerConnectionGetsANewConnectionAfterThem() {
+        // a destination profile's messages_per_connection (iCloud: 5, NetEase: 7): here 2
+        try (FakeUpstream up = FakeUpstream.builder().pipelining(true).start()) {
+            SmtpClient client = new SmtpClient("relay.test", SmtpTimeouts.uniform(Duration.ofSeconds(5)), true, Duration.ofSeconds(30));
+            for (int i = 0; i < 5; i++) {
+                DeliveryResult r = client.deliver(Envelope.of("s@example.org", "r" + i + "@example.com"),
+                        MessageContent.of(CONTENT), List.of(up.target()), Security.OPPORTUNISTIC, 2);
+                assertTrue(r.recipients().get(0).delivered(), r.toString());
+            }
+            assertEquals(3, up.connections(), "2 + 2 + 1 messages");
+            assertEquals(5, up.messages().size());
+            assertEquals(2, up.commands("QUIT").size(), "a full connection is closed with QUIT, not kept (the third is idle)");
+        }
+    }
+
+    @Test
     void withoutReuseEveryMessageHasItsOwnConnection() {
         try (FakeUpstream up = FakeUpstream.builder().start()) {
             SmtpClient client = new SmtpClient("relay.test", SmtpTimeouts.uniform(Duration.ofSeconds(5)), true, Duration.ZERO);
