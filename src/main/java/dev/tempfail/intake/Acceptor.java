@@ -56,7 +56,8 @@ final class Acceptor {
         Envelope envelope = in.envelope;
         try {
             queue.enqueue(new NewMessage(in.queueId, envelope.sender(), envelope.recipients(), body, in.at,
-                    envelope.envid(), envelope.ret(), envelope.bodyType(), false, in.origin.client().ip(), in.origin.helo(), false,
+                    envelope.envid(), envelope.ret(), envelope.bodyType(), needsSmtputf8(envelope, in.content),
+                    in.origin.client().ip(), in.origin.helo(), false,
                     in.origin.user(), in.content.subject()));
         } catch (SQLException | RuntimeException e) {
             queue.bodies().delete(body.key());
@@ -65,6 +66,17 @@ final class Acceptor {
         mailLog.received(in.queueId, in.origin.client(), in.origin.user(), in.content.messageId(), envelope.sender(), body.size(),
                 envelope.recipients().size());
         return in.queueId;
+    }
+
+    /**
+     * Whether only a next hop that offers SMTPUTF8 may take the message: the client asked for it,
+     * and an address or a header field is UTF-8. A client that said SMTPUTF8 for a message that is
+     * all ASCII gets it delivered anywhere (nothing needs the extension). Postfix, too, holds
+     * mail to one rule per message: a UTF-8 recipient makes its ASCII co-recipients wait for an
+     * SMTPUTF8 next hop as well.
+     */
+    private static boolean needsSmtputf8(Envelope envelope, TraceHeaders.Writer content) {
+        return envelope.smtputf8() && (envelope.hasUtf8Address() || content.utf8Headers());
     }
 
     /** One message on its way in: where its bytes go ({@link #content}). */

@@ -61,15 +61,15 @@ final class DataCommand extends BaseCommand {
         String helo = sess.getHelo().orElse(null);
         Acceptor.Incoming incoming;
         try {
-            incoming = acceptor.begin(envelope, Origin.of(sess, sessions));
+            incoming = acceptor.begin(envelope, Origin.of(sess, sessions, envelope.smtputf8()));
         } catch (IOException e) {
             sess.sendResponse(writeError(client, e));
             sess.resetMailTransaction();
             return;
         }
-        sess.sendResponse("354 End data with <CR><LF>.<CR><LF>");
         String reply;
         try (incoming) { // closed (a refused body discarded) before the reply, so the client never sees it linger
+            sess.sendResponse("354 End data with <CR><LF>.<CR><LF>"); // inside: a client gone by now leaves no draft
             DataReader.Result data = DataReader.read(sess.getRawInput(), maxMessageSize, incoming.content());
             if (data.tooLarge()) {
                 reply = rejected(sess, Refusal.MESSAGE_TOO_LARGE, client, envelope, helo,

@@ -33,6 +33,7 @@ final class EhloCommand extends BaseCommand {
     static EhloCommand ehlo(String hostname, long maxMessageSize, boolean dsn, boolean auth, ClientSessions sessions) {
         List<String> ext = new ArrayList<>(List.of("PIPELINING", "SIZE " + maxMessageSize, "8BITMIME", "ENHANCEDSTATUSCODES"));
         if (dsn) ext.add("DSN");
+        ext.add("SMTPUTF8");
         return new EhloCommand("EHLO", hostname, List.copyOf(ext), sessions, auth);
     }
 

@@ -18,10 +18,12 @@ final class Envelope implements MessageHandler {
     private String ret;
     private String envid;
     private String bodyType;
+    private boolean smtputf8;
     private final List<NewRecipient> recipients = new ArrayList<>();
 
-    void sender(String sender, String ret, String envid, String bodyType) {
+    void sender(String sender, String ret, String envid, String bodyType, boolean smtputf8) {
         this.sender = sender;
+        this.smtputf8 = smtputf8;
         this.ret = ret;
         this.envid = envid;
         this.bodyType = bodyType;
@@ -38,6 +40,14 @@ final class Envelope implements MessageHandler {
     String envid() { return envid; }
 
     String bodyType() { return bodyType; }
+
+    /** The client gave SMTPUTF8 on MAIL FROM: addresses and header fields may be UTF-8. */
+    boolean smtputf8() { return smtputf8; }
+
+    /** Whether the sender or a recipient is not ASCII (then only a next hop with SMTPUTF8 may take the message). */
+    boolean hasUtf8Address() {
+        return !MailboxSyntax.isAscii(sender) || recipients.stream().anyMatch(r -> !MailboxSyntax.isAscii(r.address()));
+    }
 
     List<NewRecipient> recipients() { return List.copyOf(recipients); }
 

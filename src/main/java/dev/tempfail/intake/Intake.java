@@ -35,6 +35,11 @@ public final class Intake implements AutoCloseable {
     public static Intake open(TempfailConfig config, QueueStore queue, Clock clock, boolean dsn, MailLog mailLog)
             throws IOException {
         var smtp = config.smtp();
+        if (!java.nio.charset.Charset.defaultCharset().equals(java.nio.charset.StandardCharsets.UTF_8)) {
+            // SubEtha writes replies in the default charset: an SMTPUTF8 address quoted in one would become '?'
+            log.warn("the JVM's default charset is {}, not UTF-8: start it with -Dfile.encoding=UTF-8 (the tempfail "
+                    + "launcher does)", java.nio.charset.Charset.defaultCharset());
+        }
         ServerTls tls = smtp.tlsCert().isPresent()
                 ? ServerTls.fromPem(smtp.tlsCert().get(), smtp.tlsKey().orElseThrow())
                 : ServerTls.selfSigned(config.queue().dir().resolve("tls"), smtp.hostname());

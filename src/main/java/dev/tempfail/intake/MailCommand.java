@@ -12,11 +12,14 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * MAIL FROM:&lt;sender&gt; [SIZE= BODY= RET= ENVID=]. On the submission listener only after
- * STARTTLS and AUTH; an authenticated user only as one of its {@code auth.senders}.
+ * MAIL FROM:&lt;sender&gt; [SIZE= BODY= RET= ENVID= SMTPUTF8]. On the submission listener only after
+ * STARTTLS and AUTH; an authenticated user only as one of its {@code auth.senders}. A non-ASCII
+ * sender needs SMTPUTF8 (RFC 6531), which also lets the recipients and header fields be UTF-8.
  */
 final class MailCommand extends BaseCommand {
     private static final Logger log = LoggerFactory.getLogger("intake");
+    /** Postfix's words for a non-ASCII address in a transaction that did not say SMTPUTF8 (RFC 6531 §3.5: X.6.7). */
+    static final String NEEDS_SMTPUTF8 = "553 5.6.7 Must declare SMTPUTF8 to send unicode address";
 
     private final long maxMessageSize;
     private final boolean dsn;
@@ -28,7 +31,8 @@ final class MailCommand extends BaseCommand {
     /** {@code queue}: asked whether there is room for the message (queue.min_free). */
     MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions,
                 Acceptor queue) {
-        super("MAIL", "Specifies the sender.", "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext]");
+        super("MAIL", "Specifies the sender.",
+                "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext] [SMTPUTF8]");
         this.maxMessageSize = maxMessageSize;
         this.dsn = dsn;
         this.requireAuth = requireAuth;
@@ -60,7 +64,12 @@ final class MailCommand extends BaseCommand {
             return;
         }
         String sender = mail.address();
-        String problem = sender.isEmpty() ? null : MailboxSyntax.problem(sender);
+        boolean utf8 = mail.parameters().containsKey("SMTPUTF8");
+        if (!utf8 && !MailboxSyntax.isAscii(sender)) {
+            sess.sendResponse(NEEDS_SMTPUTF8);
+            return;
+        }
+        String problem = sender.isEmpty() ? null : MailboxSyntax.problem(sender, utf8);
         if (problem != null) {
             sess.sendResponse("501 5.1.7 Bad sender address syntax: " + problem);
             return;
@@ -115,6 +124,12 @@ final class MailCommand extends BaseCommand {
                         return;
                     }
                 }
+                case "SMTPUTF8" -> {
+                    if (!value.isEmpty()) {
+                        sess.sendResponse("501 5.5.4 Bad SMTPUTF8 parameter: it takes no value");
+                        return;
+                    }
+                }
                 default -> {
                     unsupported(sess, p.getKey());
                     return;
@@ -131,7 +146,7 @@ final class MailCommand extends BaseCommand {
         }
         sess.startMailTransaction();
         sess.setDeclaredMessageSize((int) Math.min(Integer.MAX_VALUE, declaredSize));
-        ((Envelope) sess.getMessageHandler()).sender(sender, ret, envid, bodyType);
+        ((Envelope) sess.getMessageHandler()).sender(sender, ret, envid, bodyType, utf8);
         sess.sendResponse("250 2.1.0 Ok");
     }
 

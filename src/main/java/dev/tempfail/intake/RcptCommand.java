@@ -39,7 +39,12 @@ final class RcptCommand extends BaseCommand {
             return;
         }
         String address = rcpt.address();
-        String problem = address.isEmpty() ? "the recipient cannot be empty" : MailboxSyntax.problem(address);
+        Envelope envelope = (Envelope) sess.getMessageHandler();
+        if (!envelope.smtputf8() && !MailboxSyntax.isAscii(address)) {
+            sess.sendResponse(MailCommand.NEEDS_SMTPUTF8);
+            return;
+        }
+        String problem = address.isEmpty() ? "the recipient cannot be empty" : MailboxSyntax.problem(address, envelope.smtputf8());
         if (problem != null) {
             sess.sendResponse("501 5.1.3 Bad recipient address syntax: " + problem);
             return;
@@ -68,7 +73,7 @@ final class RcptCommand extends BaseCommand {
             }
         }
         sess.addRecipient(address);
-        ((Envelope) sess.getMessageHandler()).addRecipient(new NewRecipient(address, orcpt, notify));
+        envelope.addRecipient(new NewRecipient(address, orcpt, notify));
         sess.sendResponse("250 2.1.5 Ok");
     }
 

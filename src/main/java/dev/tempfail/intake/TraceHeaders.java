@@ -89,6 +89,7 @@ final class TraceHeaders {
         private boolean passing;
         private String messageId;
         private String subject;
+        private boolean utf8Headers;
 
         private Writer(OutputStream out, Trace trace) {
             this.out = out;
@@ -113,8 +114,9 @@ final class TraceHeaders {
             System.arraycopy(b, off, held, length, take);
             length += take;
             if (headerSectionEnded(from)) {
-                release(apply(Arrays.copyOf(held, length), trace));
+                releaseChanged();
             } else if (length == HEADER_LIMIT) {
+                utf8Headers = nonAscii(held, length);
                 out.write(received(trace).getBytes(StandardCharsets.UTF_8));
                 release(Arrays.copyOf(held, length));
             }
@@ -127,6 +129,18 @@ final class TraceHeaders {
             for (int i = from; i + 3 < length; i++) {
                 if (held[i] == '\r' && held[i + 1] == '\n' && held[i + 2] == '\r' && held[i + 3] == '\n') return true;
             }
+            return false;
+        }
+
+        /** The client's header section, with our fields added, goes out; the client's own bytes say whether it is UTF-8. */
+        private void releaseChanged() throws IOException {
+            byte[] client = Arrays.copyOf(held, length);
+            utf8Headers = nonAscii(client, HeaderSection.length(client));
+            release(apply(client, trace));
+        }
+
+        private static boolean nonAscii(byte[] b, int length) {
+            for (int i = 0; i < length; i++) if (b[i] < 0) return true;
             return false;
         }
 
@@ -157,9 +171,17 @@ final class TraceHeaders {
             }
         }
 
+        /**
+         * Whether the client's header section (as far as it was held back) has 8-bit bytes: UTF-8
+         * header fields (RFC 6532), which only an SMTPUTF8 next hop may be sent. Known once it is out.
+         */
+        boolean utf8Headers() {
+            return utf8Headers;
+        }
+
         /** After the last byte: a message that ended inside its header section is written now. */
         void finish() throws IOException {
-            if (!passing) release(apply(Arrays.copyOf(held, length), trace));
+            if (!passing) releaseChanged();
         }
     }
 }
