@@ -4,29 +4,19 @@ import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * Failed logins per client address, shared by all listeners: after {@code maxFailures}
  * failures, each within {@code lockout} of the one before, the address is refused until
- * {@code lockout} has passed since its last failure. Memory is bounded: past
- * {@link #MAX_ADDRESSES} the address least recently seen is forgotten.
+ * {@code lockout} has passed since its last failure. Memory is bounded ({@link AddressTable}).
  */
 final class AuthFailures {
-    static final int MAX_ADDRESSES = 10_000;
-
     private record Failures(int count, Instant last) {}
 
     private final int maxFailures;
     private final Duration lockout;
     private final Clock clock;
-    private final Map<InetAddress, Failures> byAddress = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<InetAddress, Failures> eldest) {
-            return size() > MAX_ADDRESSES;
-        }
-    };
+    private final AddressTable<Failures> byAddress = new AddressTable<>();
 
     AuthFailures(int maxFailures, Duration lockout, Clock clock) {
         this.maxFailures = maxFailures;

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -29,6 +30,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Admission happens before the greeting, so every connection hears something: {@code 220}
  * from SubEtha if admitted, otherwise {@code 421 4.7.0} (too many in all, or from this address)
  * or {@code 421 4.3.2} (the relay is stopping), and the connection is closed.
+ *
+ * <p>Every reply a session is sent passes its {@link StandardReplies.ReplyWatch}: after
+ * {@code smtp.hard_error_limit} error replies (4xx and 5xx, SubEtha's 500 to an unknown command
+ * included) since its last accepted message, it is told {@code 421 4.7.0 … Error: too many
+ * errors} at once and ends, as Postfix's {@code smtpd_hard_error_limit} does.
  *
  * <p>A stop ({@link #stopAccepting}) refuses new sessions, ends the idle ones with
  * {@code 421 4.3.2} at once, and lets a session inside DATA finish its message (store it and
@@ -47,6 +53,8 @@ final class ClientSessions implements SessionHandler {
         volatile Client client;
         volatile boolean esmtp;
         volatile String user;
+        /** Error replies since the session began or last had a message accepted. */
+        final AtomicInteger errors = new AtomicInteger();
 
         Entry(InetAddress address) {
             this.address = address;
@@ -56,16 +64,24 @@ final class ClientSessions implements SessionHandler {
     private final MailLog mailLog;
     private final int maxSessions;
     private final int maxPerClient;
+    private final int hardErrorLimit;
+    private final String tooManyErrors;
     private final Map<Session, Entry> clients = new ConcurrentHashMap<>();
     /** Guarded by {@code this}, as is {@link #stopping} for writers. */
     private final Map<InetAddress, Integer> perAddress = new HashMap<>();
     private volatile boolean stopping;
 
-    /** @param maxPerClient sessions from one address; {@code 0} for no limit of its own */
-    ClientSessions(int maxSessions, int maxPerClient, MailLog mailLog) {
+    /**
+     * @param maxPerClient   sessions from one address; {@code 0} for no limit of its own
+     * @param hardErrorLimit error replies a session may get before it is ended; {@code 0} for no limit
+     * @param hostname       our name, in the 421 that ends a session with too many errors (as Postfix's)
+     */
+    ClientSessions(int maxSessions, int maxPerClient, int hardErrorLimit, String hostname, MailLog mailLog) {
         this.mailLog = mailLog;
         this.maxSessions = maxSessions;
         this.maxPerClient = maxPerClient;
+        this.hardErrorLimit = hardErrorLimit;
+        this.tooManyErrors = "421 4.7.0 " + hostname + " Error: too many errors";
     }
 
     @Override
@@ -79,9 +95,43 @@ final class ClientSessions implements SessionHandler {
                 return refuse(address, "4.7.0 Too many connections from your address, try again later");
             }
             perAddress.put(address, fromHere + 1);
-            clients.put(session, new Entry(address));
+            Entry entry = new Entry(address);
+            clients.put(session, entry);
+            if (hardErrorLimit > 0) StandardReplies.watch(session.getSocket(), new ErrorLimit(session, entry));
         }
         return SessionAcceptance.success();
+    }
+
+    /** Counts one session's error replies; the one that reaches the limit is followed by a 421 and the end. */
+    private final class ErrorLimit implements StandardReplies.ReplyWatch {
+        private final Session session;
+        private final Entry entry;
+
+        ErrorLimit(Session session, Entry entry) {
+            this.session = session;
+            this.entry = entry;
+        }
+
+        @Override
+        public String sent(String line) {
+            boolean error = line.length() >= 3 && (line.charAt(0) == '4' || line.charAt(0) == '5')
+                    && (line.length() == 3 || line.charAt(3) == ' ');
+            if (!error || entry.phase.get() == Phase.CLOSING || entry.errors.incrementAndGet() != hardErrorLimit) return null;
+            mailLog.refused(Refusal.TOO_MANY_ERRORS, client(session), tooManyErrors);
+            return tooManyErrors;
+        }
+
+        @Override
+        public void ended() {
+            entry.phase.set(Phase.CLOSING);
+            session.quit(); // the command loop ends after this command: nothing the client sent after it is read
+        }
+    }
+
+    /** A message was accepted: the session's errors so far are forgiven (Postfix counts errors "without delivering mail"). */
+    void accepted(Session session) {
+        Entry c = clients.get(session);
+        if (c != null) c.errors.set(0);
     }
 
     /** Logged as Postfix's NOQUEUE line, without a reverse lookup: a flood must not wait on the resolver. */

@@ -84,6 +84,7 @@ final class DataCommand extends BaseCommand {
                         "554 5.4.6 Too many hops (" + data.hops() + " Received: headers, limit " + maxHops + ")");
             } else {
                 reply = store(incoming, client);
+                if (reply.startsWith("250")) sessions.accepted(sess);
             }
         } finally {
             sess.resetMailTransaction();

@@ -43,11 +43,13 @@ public final class Intake implements AutoCloseable {
         ServerTls tls = smtp.tlsCert().isPresent()
                 ? ServerTls.fromPem(smtp.tlsCert().get(), smtp.tlsKey().orElseThrow())
                 : ServerTls.selfSigned(config.queue().dir().resolve("tls"), smtp.hostname());
-        ClientSessions sessions = new ClientSessions(smtp.maxConnections(), smtp.maxConnectionsPerClient(), mailLog);
+        ClientSessions sessions = new ClientSessions(smtp.maxConnections(), smtp.maxConnectionsPerClient(),
+                smtp.hardErrorLimit(), smtp.hostname(), mailLog);
         var auth = config.auth();
         SmtpListener.Shared shared = new SmtpListener.Shared(smtp, auth, sessions,
                 new Acceptor(queue, clock, smtp.hostname(), auth.receivedHeader(), mailLog), tls, new Users(auth.users()),
-                new AuthFailures(auth.maxFailures(), auth.lockout(), clock), dsn, mailLog);
+                new AuthFailures(auth.maxFailures(), auth.lockout(), clock),
+                new MessageRate(smtp.maxMessagesPerClient(), smtp.clientRateWindow(), clock), dsn, mailLog);
         Intake intake = new Intake(sessions);
         intake.listeners.put(ListenerKind.RELAY, new SmtpListener(ListenerKind.RELAY, smtp.listen(), shared));
         smtp.tlsListen().ifPresent(l -> intake.listeners.put(ListenerKind.IMPLICIT_TLS,

@@ -1,6 +1,8 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.config.AuthConfig;
+import dev.tempfail.maillog.MailLog;
+import dev.tempfail.maillog.Refusal;
 import dev.tempfail.smtp.Xtext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,10 +29,15 @@ final class MailCommand extends BaseCommand {
     private final AuthConfig auth;
     private final ClientSessions sessions;
     private final Acceptor queue;
+    private final MessageRate rate;
+    private final MailLog mailLog;
 
-    /** {@code queue}: asked whether there is room for the message (queue.min_free). */
+    /**
+     * @param queue asked whether there is room for the message (queue.min_free)
+     * @param rate  counts the client's messages ({@code smtp.max_messages_per_client})
+     */
     MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions,
-                Acceptor queue) {
+                Acceptor queue, MessageRate rate, MailLog mailLog) {
         super("MAIL", "Specifies the sender.",
                 "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext] [SMTPUTF8]");
         this.maxMessageSize = maxMessageSize;
@@ -39,6 +46,8 @@ final class MailCommand extends BaseCommand {
         this.auth = auth;
         this.sessions = sessions;
         this.queue = queue;
+        this.rate = rate;
+        this.mailLog = mailLog;
     }
 
     @Override
@@ -142,6 +151,14 @@ final class MailCommand extends BaseCommand {
                     sess.getRemoteAddress().getAddress().getHostAddress(),
                     declaredSize > 0 ? "SIZE=" + declaredSize : "no SIZE");
             sess.sendResponse("452 4.3.1 Insufficient system storage");
+            return;
+        }
+        if (!rate.admit(sess.getRemoteAddress().getAddress())) {
+            // Postfix's words (smtpd_client_message_rate_limit); a 4xx: the client's later tries get in
+            String reply = "452 4.7.0 Error: too much mail from " + sess.getRemoteAddress().getAddress().getHostAddress();
+            mailLog.rejected(Refusal.MESSAGE_RATE, "MAIL", sessions.client(sess), reply, sender, null,
+                    sessions.isEsmtp(sess), sess.getHelo().orElse(null));
+            sess.sendResponse(reply);
             return;
         }
         sess.startMailTransaction();

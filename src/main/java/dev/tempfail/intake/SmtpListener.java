@@ -33,7 +33,7 @@ final class SmtpListener implements AutoCloseable {
 
     /** What every listener of one relay shares. */
     record Shared(SmtpConfig config, AuthConfig auth, ClientSessions sessions, Acceptor acceptor, ServerTls tls,
-                  Users users, AuthFailures failures, boolean dsn, MailLog mailLog) {}
+                  Users users, AuthFailures failures, MessageRate messageRate, boolean dsn, MailLog mailLog) {}
 
     SmtpListener(ListenerKind kind, HostPort listen, Shared shared) {
         SmtpConfig config = shared.config();
@@ -65,7 +65,7 @@ final class SmtpListener implements AutoCloseable {
                 EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), true, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
                 new MailCommand(config.maxMessageSize(), shared.dsn(), kind.requireAuth, shared.auth(), sessions,
-                        shared.acceptor()),
+                        shared.acceptor(), shared.messageRate(), shared.mailLog()),
                 new AuthCommand(shared.users(), shared.failures(), shared.auth().failureDelay(), sessions),
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
                 new DataCommand(config.maxMessageSize(), config.maxHops(), shared.acceptor(), sessions, shared.mailLog()),

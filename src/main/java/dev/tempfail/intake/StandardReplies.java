@@ -10,6 +10,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Gives the few replies that SubEtha's session loop writes itself (an unknown command, a
@@ -21,6 +22,9 @@ import java.util.Map;
  * server socket it accepts from. Our own commands already answer in the standard form and
  * pass through untouched. Once TLS is on, the rewriting moves above the TLS layer
  * ({@link TlsSocket}): the plain socket below then carries TLS records untouched.
+ *
+ * <p>The same place sees every reply a client is sent, whoever wrote it (our commands, or
+ * SubEtha's 500 to an unknown command): a {@link ReplyWatch} counts them for the hard error limit.
  */
 final class StandardReplies {
     private static final Map<String, String> EXACT = Map.of(
@@ -33,6 +37,28 @@ final class StandardReplies {
     private static final String BARE_LINE_ENDING = "501 Syntax error at character position";
 
     private StandardReplies() {}
+
+    /** Told of every reply line sent to one client, before and after STARTTLS. */
+    interface ReplyWatch {
+        /**
+         * {@code line} (without its CRLF) has gone out. Returns a last line to send after it, after
+         * which nothing more is sent on the connection, or null to go on.
+         */
+        String sent(String line);
+
+        /**
+         * The last line has been flushed to the client: end the session now. Called from the
+         * writer's flush, once SubEtha's writer has handed over all it held, so closing the
+         * connection from here (SubEtha's {@code Session.quit}) leaves nothing half-written.
+         */
+        void ended();
+    }
+
+    /** From now on, the replies on {@code connection} (a socket our server sockets made) are told to {@code watch}. */
+    static void watch(Socket connection, ReplyWatch watch) {
+        if (connection instanceof RewritingSocket r) r.watch.set(watch);
+        else if (connection instanceof TlsSocket t) t.watch().set(watch);
+    }
 
     static String rewrite(String line) {
         String fixed = EXACT.get(line);
@@ -67,36 +93,48 @@ final class StandardReplies {
 
     /** The connection with TLS layered on it, replies rewritten above the TLS layer. */
     static TlsSocket startTls(Socket plain, ServerTls tls) throws IOException {
-        if (plain instanceof RewritingSocket r) r.plainBelowTls = true;
-        return new TlsSocket(tls.wrap(plain));
+        AtomicReference<ReplyWatch> watch = new AtomicReference<>();
+        if (plain instanceof RewritingSocket r) {
+            r.plainBelowTls = true;
+            watch = r.watch; // the session's watch goes on above TLS
+        }
+        return new TlsSocket(tls.wrap(plain), watch);
     }
 
-    static OutputStream rewriting(OutputStream out) {
-        return new ReplyLines(out);
+    static OutputStream rewriting(OutputStream out, AtomicReference<ReplyWatch> watch) {
+        return new ReplyLines(out, watch);
     }
 
     private static final class RewritingSocket extends Socket {
+        private final AtomicReference<ReplyWatch> watch = new AtomicReference<>();
         private OutputStream out;
         private volatile boolean plainBelowTls;
 
         @Override
         public synchronized OutputStream getOutputStream() throws IOException {
             if (plainBelowTls) return super.getOutputStream();
-            if (out == null) out = new ReplyLines(super.getOutputStream());
+            if (out == null) out = new ReplyLines(super.getOutputStream(), watch);
             return out;
         }
     }
 
-    /** Passes bytes through line by line, rewriting whole reply lines that need it. */
+    /** Passes bytes through line by line, rewriting whole reply lines that need it, and shows each to the watch. */
     private static final class ReplyLines extends FilterOutputStream {
         private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        private final AtomicReference<ReplyWatch> watch;
+        /** The watch's last line has gone out: whatever follows is dropped. */
+        private boolean ended;
+        /** The watch has been told so. */
+        private boolean endTold;
 
-        ReplyLines(OutputStream out) {
+        ReplyLines(OutputStream out, AtomicReference<ReplyWatch> watch) {
             super(out);
+            this.watch = watch;
         }
 
         @Override
         public void write(int b) throws IOException {
+            if (ended) return;
             line.write(b);
             if (b == '\n') emitLine();
         }
@@ -113,6 +151,10 @@ final class StandardReplies {
                 line.reset();
             }
             out.flush();
+            if (ended && !endTold) {
+                endTold = true;
+                watch.get().ended();
+            }
         }
 
         private void emitLine() throws IOException {
@@ -121,6 +163,12 @@ final class StandardReplies {
             String body = text.endsWith("\r\n") ? text.substring(0, text.length() - 2) : text;
             String fixed = rewrite(body);
             out.write((fixed == body ? text : fixed + "\r\n").getBytes(StandardCharsets.UTF_8));
+            ReplyWatch w = watch.get();
+            String last = w == null ? null : w.sent(fixed);
+            if (last != null) {
+                out.write((last + "\r\n").getBytes(StandardCharsets.UTF_8));
+                ended = true;
+            }
         }
     }
 }

@@ -12,6 +12,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A client connection once TLS is on, as SubEtha's {@link Session} uses it: the TLS socket's
@@ -20,10 +21,16 @@ import java.util.Optional;
  */
 final class TlsSocket extends Socket {
     private final SSLSocket ssl;
+    private final AtomicReference<StandardReplies.ReplyWatch> watch;
     private OutputStream out;
 
-    TlsSocket(SSLSocket ssl) {
+    TlsSocket(SSLSocket ssl, AtomicReference<StandardReplies.ReplyWatch> watch) {
         this.ssl = ssl;
+        this.watch = watch;
+    }
+
+    AtomicReference<StandardReplies.ReplyWatch> watch() {
+        return watch;
     }
 
     /** The TLS session of this client, if its connection is encrypted. */
@@ -47,7 +54,7 @@ final class TlsSocket extends Socket {
 
     @Override
     public synchronized OutputStream getOutputStream() throws IOException {
-        if (out == null) out = StandardReplies.rewriting(ssl.getOutputStream());
+        if (out == null) out = StandardReplies.rewriting(ssl.getOutputStream(), watch);
         return out;
     }
 

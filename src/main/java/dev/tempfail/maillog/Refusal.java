@@ -8,6 +8,8 @@ public enum Refusal {
     BARE_LINE_ENDING,
     TOO_MANY_HOPS,
     TOO_MANY_CONNECTIONS,
+    MESSAGE_RATE,
+    TOO_MANY_ERRORS,
     QUEUE_ERROR;
 
     public String label() {
