@@ -34,6 +34,7 @@ final class QueueText {
         out.println("size:      " + m.size() + (m.bodyKept() ? "" : " (body no longer kept)"));
         out.println("received:  " + m.receivedAt() + " from " + m.client()
                 + (m.authUser() == null ? "" : " (authenticated as " + m.authUser() + ")"));
+        if (m.smtputf8()) out.println("smtputf8:  yes (only a next hop that offers SMTPUTF8 may take it)");
         if (m.envid() != null) out.println("envid:     " + m.envid());
         if (m.ret() != null) out.println("ret:       " + m.ret());
         if (m.delayWarningAt() != null) out.println("delay DSN: due " + m.delayWarningAt());

@@ -181,7 +181,7 @@ public final class QueueReader {
              PreparedStatement s = c.prepareStatement("SELECT m.id, m.queue_id, m.sender, m.size, m.received_at, m.envid, m.ret, "
                      + "m.client_address, m.client_helo, m.is_dsn, m.subject, m.finished_at, "
                      + "CASE WHEN m.body_ref IS NOT NULL OR EXISTS (SELECT 1 FROM message_body b WHERE b.message_id = m.id) "
-                     + "THEN 1 ELSE 0 END, m.auth_user FROM message m WHERE m.queue_id = ?")) {
+                     + "THEN 1 ELSE 0 END, m.auth_user, m.smtputf8 FROM message m WHERE m.queue_id = ?")) {
             s.setString(1, queueId);
             try (ResultSet m = s.executeQuery()) {
                 if (!m.next()) return Optional.empty();
@@ -201,7 +201,7 @@ public final class QueueReader {
                 String delayAt = delayWarning.isZero() || delayWarning.compareTo(lifetime) >= 0 ? null
                         : received.plus(delayWarning).toString();
                 return Optional.of(new QueueView.Message(m.getString(2), m.getString(3), m.getString(11), m.getLong(4),
-                        received.toString(), m.getString(6), m.getString(7), client, m.getString(14), m.getBoolean(10),
+                        received.toString(), m.getString(6), m.getString(7), client, m.getString(14), m.getBoolean(15), m.getBoolean(10),
                         isoOrNull(m, 12), received.plus(lifetime).toString(), delayAt, m.getInt(13) > 0, List.copyOf(list),
                         actions(c, id), EventStore.forMessage(c, m.getString(2))));
             }

@@ -37,6 +37,7 @@ public final class QueueView {
      * One message with everything about it.
      *
      * @param authUser       the user the client authenticated as (submission), if it did
+     * @param smtputf8       only a next hop offering SMTPUTF8 may take it (RFC 6531: UTF-8 addresses or headers)
      * @param finishedAt     when its last recipient became final; null while it is still in the queue
      * @param expiresAt      when recipients still failing temporarily expire (arrival + retry.lifetime)
      * @param delayWarningAt when the delay warning is (or was) due (arrival + retry.delay_warning); null if off
@@ -44,8 +45,8 @@ public final class QueueView {
      * @param events         its delivery events for the webhook ({@code events.webhook})
      */
     public record Message(String queueId, String sender, String subject, long size, String receivedAt, String envid,
-                          String ret, String client, String authUser, boolean isDsn, String finishedAt, String expiresAt,
-                          String delayWarningAt, boolean bodyKept, List<Recipient> recipients, List<Action> actions,
+                          String ret, String client, String authUser, boolean smtputf8, boolean isDsn, String finishedAt,
+                          String expiresAt, String delayWarningAt, boolean bodyKept, List<Recipient> recipients, List<Action> actions,
                           List<Event> events) {}
 
     /**

@@ -80,6 +80,7 @@ class Smtputf8IntakeTest {
         assertEquals(SENDER, relay.reader().list(10).messages().get(0).sender());
         assertEquals(RECIPIENT, relay.reader().list(10).messages().get(0).recipients().get(0).address());
         assertTrue(storedFlag(queueId), "the message is marked as needing SMTPUTF8");
+        assertTrue(relay.reader().show(queueId).orElseThrow().smtputf8(), "and queue show says so");
     }
 
     @Test
