@@ -11,5 +11,7 @@
  * <p>Pure logic apart from DNS questions, which go straight to the configured resolvers with
  * dnsjava's {@code SimpleResolver}: no cache (the resolver has one), no search path, and a
  * short, configured timeout. Nothing here keeps threads of its own.
+ *
+ * <p>May import: config. Never imported by: queue, smtp, reply, dsn, config.
  */
 package dev.tempfail.route;
