@@ -12,6 +12,13 @@
  * one NOTIFY for all recipients and no ORCPT, ENVID or SIZE, does not pipeline, and reports
  * connection trouble as a bare {@code MessagingException} without the stage it happened at.
  *
+ * <p>One class per job: {@code SmtpClient} (the entry point and its settings), {@code HostLoop}
+ * (the candidate hosts in turn), {@code SessionSetup} (greeting, EHLO/HELO, STARTTLS, login),
+ * {@code TransactionLoop} (the transactions on one session, RSET, reuse),
+ * {@code LockstepTransaction} and {@code PipelinedTransaction} (the two ways to send one,
+ * sharing {@code TransactionSteps} and {@code EnvelopeCommands}), and {@code AttemptState} (the
+ * results so far). {@code SmtpConnection} owns the socket, TLS and reply parsing.
+ *
  * <h2>The conversation</h2>
  * <ul>
  * <li>Candidate hosts (the MX list, in order) are tried in turn: connection refused or timed
