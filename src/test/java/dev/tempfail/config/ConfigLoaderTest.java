@@ -115,8 +115,8 @@ class ConfigLoaderTest {
         Cli r = Cli.run("serve", "--config", f.toString());
         assertEquals(2, r.exitCode());
         assertEquals("tempfail: " + f + ": smtp.bogus: unknown key (known here: listen, hostname, networks, "
-                + "max_message_size, max_recipients, max_connections, max_connections_per_client, max_hops, timeout, tls, "
-                + "tls_listen)", r.err().strip());
+                + "max_message_size, max_recipients, max_connections, max_connections_per_client, max_messages_per_client, "
+                + "client_rate_window, hard_error_limit, max_hops, timeout, tls, tls_listen)", r.err().strip());
         assertFalse(r.err().contains("Exception"), r.err());
     }
 }
