@@ -106,7 +106,7 @@ public final class DeliveryService implements AutoCloseable {
         NextHopSecurity security = NextHopSecurity.from(config.outboundTls());
         OutboundTlsConfig.MtaSts sts = config.outboundTls().mtaSts();
         MtaStsPolicies policies = !sts.enabled() ? null : MtaStsPolicies.create(config.delivery(), sts.httpsPort(),
-                NextHopSecurity.trust(sts.httpsCa()), MtaStsGate.store(new MtaStsPolicyStore(db)), clock);
+                NextHopSecurity.socketFactory(sts.httpsCa()), MtaStsGate.store(new MtaStsPolicyStore(db)), clock);
         ctx = new DeliveryContext(config.delivery(), queue, destinations,
                 profiles, new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),

@@ -5,8 +5,10 @@ import dev.tempfail.route.Via;
 import dev.tempfail.smtp.Security;
 import dev.tempfail.smtp.TlsPolicy;
 import dev.tempfail.tls.Pem;
+import dev.tempfail.tls.TlsVersions;
 
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import javax.net.ssl.TrustManagerFactory;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,6 +67,16 @@ final class NextHopSecurity {
      */
     Security enforcedBy(String policy) {
         return new Security(TlsPolicy.VERIFY, others.trust(), null, policy);
+    }
+
+    /** TLS 1.2+ client sockets trusting the PEM file's certificates, or the JDK's trust store without one. */
+    static SSLSocketFactory socketFactory(Optional<Path> caFile) throws IOException {
+        SSLContext ctx = trust(caFile);
+        try {
+            return TlsVersions.restricting((ctx != null ? ctx : SSLContext.getDefault()).getSocketFactory());
+        } catch (GeneralSecurityException e) {
+            throw new IOException("no default TLS context: " + e.getMessage(), e);
+        }
     }
 
     /** A context trusting exactly the certificates in the PEM file; null (the JDK's trust store) without one. */

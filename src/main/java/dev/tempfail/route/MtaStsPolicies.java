@@ -10,7 +10,7 @@ import org.xbill.DNS.TXTRecord;
 import org.xbill.DNS.TextParseException;
 import org.xbill.DNS.Type;
 
-import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocketFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -68,12 +68,12 @@ public final class MtaStsPolicies {
 
     /**
      * Policies looked up through {@code delivery.dns_servers}, fetched from port {@code httpsPort}
-     * (443 but for tests) with {@code httpsTrust} (null: the JDK's trust store).
+     * (443 but for tests) over sockets from {@code https} (which holds the trust anchors).
      */
-    public static MtaStsPolicies create(DeliveryConfig config, int httpsPort, SSLContext httpsTrust, MtaStsStore store,
+    public static MtaStsPolicies create(DeliveryConfig config, int httpsPort, SSLSocketFactory https, MtaStsStore store,
                                         Clock clock) {
         Dns dns = Dns.forConfig(config);
-        return new MtaStsPolicies(dns, new PolicyFetcher(new HostResolver(dns), httpsPort, httpsTrust, FETCH_TIMEOUT),
+        return new MtaStsPolicies(dns, new PolicyFetcher(new HostResolver(dns), httpsPort, https, FETCH_TIMEOUT),
                 store, clock);
     }
 

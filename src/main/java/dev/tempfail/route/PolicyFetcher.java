@@ -1,12 +1,11 @@
 package dev.tempfail.route;
 
-import dev.tempfail.tls.TlsVersions;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.TextParseException;
 
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
+import javax.net.ssl.SSLSocketFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +15,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.Locale;
 
@@ -39,18 +37,18 @@ final class PolicyFetcher {
 
     private final HostResolver resolver;
     private final int port;
-    private final SSLContext trust;
+    private final SSLSocketFactory tls;
     private final Duration timeout;
 
     /**
      * @param port    443, but for tests
-     * @param trust   the trust anchors; null for the JDK's trust store
+     * @param tls     makes the TLS sockets: the trust anchors and protocol versions are the caller's
      * @param timeout for the whole fetch, lookup, connection and reply included
      */
-    PolicyFetcher(HostResolver resolver, int port, SSLContext trust, Duration timeout) {
+    PolicyFetcher(HostResolver resolver, int port, SSLSocketFactory tls, Duration timeout) {
         this.resolver = resolver;
         this.port = port;
-        this.trust = trust;
+        this.tls = tls;
         this.timeout = timeout;
     }
 
@@ -71,9 +69,8 @@ final class PolicyFetcher {
         InetAddress address = lookup.addresses(host).addresses().get(0);
         try (Socket tcp = new Socket()) {
             tcp.connect(new InetSocketAddress(address, port), millisLeft(deadline));
-            SSLSocket ssl = (SSLSocket) context().getSocketFactory().createSocket(tcp, host, port, true);
+            SSLSocket ssl = (SSLSocket) tls.createSocket(tcp, host, port, true);
             ssl.setUseClientMode(true);
-            TlsVersions.restrict(ssl);
             SSLParameters p = ssl.getSSLParameters();
             p.setEndpointIdentificationAlgorithm("HTTPS");
             ssl.setSSLParameters(p);
@@ -88,14 +85,6 @@ final class PolicyFetcher {
             throw new IOException("https://" + host + PATH + ": no complete reply within " + timeout.toSeconds() + "s");
         } catch (IOException e) {
             throw new IOException("https://" + host + PATH + ": " + describe(e), e);
-        }
-    }
-
-    private SSLContext context() throws IOException {
-        try {
-            return trust != null ? trust : SSLContext.getDefault();
-        } catch (NoSuchAlgorithmException e) {
-            throw new IOException("no default TLS context: " + e.getMessage(), e);
         }
     }
 

@@ -2,6 +2,8 @@
  * The outbound SMTP client: delivers one message to one destination in one transaction and
  * reports, for every recipient, the reply that decided it and the stage it came at.
  *
+ * <p>May import: tls. Never imported by: queue, route, tls, config, message.
+ *
  * <p>It is pure: no database and no threads of its own (the caller's worker runs
  * {@link dev.tempfail.smtp.SmtpClient#deliver}); a shared daemon timer only closes sockets whose
  * writes overrun, since Java sockets have no write timeout. We speak SMTP on the socket
