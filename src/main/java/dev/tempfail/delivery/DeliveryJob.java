@@ -151,7 +151,7 @@ final class DeliveryJob implements Runnable {
         List<Envelope.Recipient> rcpts = recipients.stream()
                 .map(r -> new Envelope.Recipient(r.address(), r.notifyOn(), r.orcpt())).toList();
         Envelope envelope = new Envelope(message.sender(), rcpts, message.ret(), message.envid(),
-                "8BITMIME".equals(message.bodyType()), message.size());
+                "8BITMIME".equals(message.bodyType()), message.size(), message.smtputf8());
         List<Target> targets = hosts.hops().stream().map(h -> new Target(h.hostName(), h.address())).toList();
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();

@@ -111,10 +111,14 @@ final class Notices {
             }
             Instant now = clock.instant();
             byte[] report = DsnBuilder.build(new DsnRequest(e.getKey(), hostname, m.queueId(), to, m.envid(),
-                    m.ret(), arrival, original, original.length == 0 ? 0 : m.size(), e.getValue(), config.maxReturnSize(), now));
+                    m.ret(), arrival, original, original.length == 0 ? 0 : m.size(), e.getValue(), config.maxReturnSize(), now,
+                    m.smtputf8()));
             String queueId = QueueIds.next(clock);
+            // the report itself needs SMTPUTF8 only when its own envelope and header fields do: a UTF-8 sender
+            // (its global parts are 8-bit body content, which 8BITMIME carries)
+            boolean utf8 = to.chars().anyMatch(ch -> ch >= 0x80);
             reports.add(new Report(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")),
-                    bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), false, null, hostname, true),
+                    bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), utf8, null, hostname, true),
                     report.length, m.queueId(), e.getKey().action(), e.getValue().size()));
         }
         return reports;

@@ -7,7 +7,9 @@ import java.util.regex.Pattern;
 /**
  * The {@code message/delivery-status} body (RFC 3464 §2): the per-message fields, then one block
  * per recipient, blocks separated by an empty line. Fields come in the order of the RFC's
- * grammar (our own X- fields after the standard ones), and every value is 7-bit.
+ * grammar (our own X- fields after the standard ones), and every value is 7-bit, except in an
+ * RFC 6533 {@code message/global-delivery-status}, where an internationalised address is written
+ * in UTF-8 ({@code utf-8; jörg@bücher.example}).
  */
 final class DeliveryStatusFields {
     /** An SMTP reply: three digits, then a space, a hyphen or nothing. Anything else is our own words. */
@@ -23,14 +25,16 @@ final class DeliveryStatusFields {
         out.append(field("X-Tempfail-Queue-ID", r.queueId()));
         for (DsnRecipient rcpt : r.recipients()) {
             out.append("\r\n");
-            recipient(out, r.kind(), rcpt);
+            recipient(out, r.kind(), rcpt, r.global());
         }
         return out.toString();
     }
 
-    private static void recipient(StringBuilder out, DsnKind kind, DsnRecipient r) {
-        if (r.originalRecipient() != null) out.append(field("Original-Recipient", originalRecipient(r.originalRecipient())));
-        out.append(field("Final-Recipient", Ascii.addressField("rfc822", r.finalRecipient())));
+    private static void recipient(StringBuilder out, DsnKind kind, DsnRecipient r, boolean global) {
+        if (r.originalRecipient() != null) {
+            out.append(field("Original-Recipient", originalRecipient(r.originalRecipient(), global)));
+        }
+        out.append(field("Final-Recipient", address("rfc822", r.finalRecipient(), global)));
         out.append(field("Action", kind.action()));
         out.append(field("Status", r.status()));
         if (r.remoteMta() != null) out.append(field("Remote-MTA", "dns; " + Ascii.printable(r.remoteMta())));
@@ -51,11 +55,17 @@ final class DeliveryStatusFields {
         return SMTP_REPLY.matcher(diagnostic.strip()).matches() ? "smtp" : "X-Tempfail";
     }
 
-    /** ORCPT as given ({@code rfc822;Bob@Example.com}); an address that is not ASCII in RFC 6533's 7-bit form. */
-    private static String originalRecipient(String orcpt) {
+    /** ORCPT as given ({@code rfc822;Bob@Example.com}); an address that is not ASCII in one of RFC 6533's forms. */
+    private static String originalRecipient(String orcpt, boolean global) {
         if (Ascii.isAscii(orcpt)) return Ascii.printable(orcpt);
         int semi = orcpt.indexOf(';');
-        return Ascii.addressField("utf-8", orcpt.substring(semi + 1));
+        return address("utf-8", orcpt.substring(semi + 1), global);
+    }
+
+    /** A non-ASCII address: raw UTF-8 in a global report (RFC 6533 §3), else the 7-bit {@code \x{HEX}} form. */
+    private static String address(String type, String address, boolean global) {
+        if (!global || Ascii.isAscii(address)) return Ascii.addressField(type, address);
+        return "utf-8; " + address.strip().replaceAll("[\\x00-\\x20\\x7f]+", "");
     }
 
     private static String field(String name, String value) {

@@ -17,8 +17,9 @@ import java.util.regex.Pattern;
 
 /**
  * Builds a delivery status notification: the whole message, headers and the three parts of
- * an RFC 6522 {@code multipart/report}, as bytes with CRLF line endings. The report is 7-bit
- * unless the returned original has 8-bit bytes (see {@link #bodyType}).
+ * an RFC 6522 {@code multipart/report}, as bytes with CRLF line endings; for a message that
+ * needed SMTPUTF8 the RFC 6533 global form ({@link DsnRequest#global}). The report is 7-bit
+ * unless the returned original, or a global report's addresses, have 8-bit bytes (see {@link #bodyType}).
  */
 public final class DsnBuilder {
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -32,12 +33,13 @@ public final class DsnBuilder {
         ReturnedOriginal original = ReturnedOriginal.of(r);
         byte[] text = NoticeText.text(r, original).getBytes(StandardCharsets.UTF_8);
         boolean textIsPlain = sevenBitShortLines(text);
-        byte[] status = DeliveryStatusFields.text(r).getBytes(StandardCharsets.US_ASCII);
+        byte[] status = DeliveryStatusFields.text(r).getBytes(StandardCharsets.UTF_8);
+        boolean eightBitStatus = !sevenBit(status);
         byte[] body = textIsPlain ? text : quotedPrintable(text);
         String boundary = boundaryNotIn(r, body, status, original.content());
 
         Out out = new Out();
-        headers(out, r, boundary, original.eightBit());
+        headers(out, r, boundary, original.eightBit() || eightBitStatus);
         out.line("This is a MIME-encapsulated message.");
         out.line("");
         out.line("--" + boundary);
@@ -49,13 +51,14 @@ public final class DsnBuilder {
         out.line("");
         out.line("--" + boundary);
         out.line("Content-Description: Delivery report");
-        out.line("Content-Type: message/delivery-status");
+        out.line("Content-Type: " + (r.global() ? "message/global-delivery-status" : "message/delivery-status"));
+        if (eightBitStatus) out.line("Content-Transfer-Encoding: 8bit");
         out.line("");
         out.bytes(status);
         out.line("");
         out.line("--" + boundary);
         out.line("Content-Description: " + originalDescription(r.kind(), original));
-        out.line("Content-Type: " + original.contentType());
+        out.line("Content-Type: " + original.contentType(r.global()));
         if (original.eightBit()) out.line("Content-Transfer-Encoding: 8bit");
         out.line("");
         out.bytes(original.content());
@@ -92,7 +95,8 @@ public final class DsnBuilder {
         out.text(HeaderFolding.field("Auto-Submitted", "auto-replied"));
         out.text(HeaderFolding.field("MIME-Version", "1.0"));
         out.text(HeaderFolding.field("Content-Type",
-                "multipart/report; report-type=delivery-status; boundary=\"" + boundary + "\""));
+                "multipart/report; report-type=" + (r.global() ? "global-delivery-status" : "delivery-status")
+                        + "; boundary=\"" + boundary + "\""));
         if (eightBit) out.text(HeaderFolding.field("Content-Transfer-Encoding", "8bit"));
         out.line("");
     }
@@ -128,6 +132,11 @@ public final class DsnBuilder {
     private static String originalDescription(DsnKind kind, ReturnedOriginal original) {
         String what = original.form() == ReturnedOriginal.Form.WHOLE ? "Message" : "Message Headers";
         return kind == DsnKind.FAILED ? "Undelivered " + what : what;
+    }
+
+    private static boolean sevenBit(byte[] b) {
+        for (byte c : b) if (c < 0) return false;
+        return true;
     }
 
     private static boolean sevenBitShortLines(byte[] text) {

@@ -24,17 +24,28 @@ import java.util.Objects;
  * @param recipients      at least one
  * @param maxReturnSize   the whole original is returned only up to this many bytes ({@code dsn.max_return_size})
  * @param now             the time of the report: its Date, and "how long" in the text
+ * @param global          the original needed SMTPUTF8 (UTF-8 addresses or header fields): an RFC 6533
+ *                        report, {@code message/global-delivery-status} with the addresses in UTF-8 and
+ *                        the original as {@code message/global} (or {@code message/global-headers})
  */
 public record DsnRequest(DsnKind kind, String reportingMta, String queueId, String originalSender, String envid,
                          String ret, Instant arrival, byte[] originalMessage, long originalSize,
-                         List<DsnRecipient> recipients, long maxReturnSize, Instant now) {
+                         List<DsnRecipient> recipients, long maxReturnSize, Instant now, boolean global) {
+
+    /** A report about a message that needed no SMTPUTF8. */
+    public DsnRequest(DsnKind kind, String reportingMta, String queueId, String originalSender, String envid,
+                      String ret, Instant arrival, byte[] originalMessage, long originalSize,
+                      List<DsnRecipient> recipients, long maxReturnSize, Instant now) {
+        this(kind, reportingMta, queueId, originalSender, envid, ret, arrival, originalMessage, originalSize, recipients,
+                maxReturnSize, now, false);
+    }
 
     /** A report quoting from the whole original message. */
     public DsnRequest(DsnKind kind, String reportingMta, String queueId, String originalSender, String envid,
                       String ret, Instant arrival, byte[] originalMessage, List<DsnRecipient> recipients,
                       long maxReturnSize, Instant now) {
         this(kind, reportingMta, queueId, originalSender, envid, ret, arrival, originalMessage,
-                originalMessage == null ? 0 : originalMessage.length, recipients, maxReturnSize, now);
+                originalMessage == null ? 0 : originalMessage.length, recipients, maxReturnSize, now, false);
     }
 
     /** Whether the report returns the whole original (RET=FULL, and it is small enough), not just its headers. */

@@ -55,6 +55,9 @@ final class Reasons {
                     + "or reach the recipient another way.";
             case MTA_STS -> "Nothing is wrong with your message: the recipient's administrator needs to fix the "
                     + "domain's MTA-STS policy or the certificates of its mail servers.";
+            case SMTPUTF8 -> "Send it again to an all-ASCII address of the recipient if they have one (many providers "
+                    + "give one), from an all-ASCII sender address; mail to this address needs a mail server on the "
+                    + "recipient's side that supports internationalised email.";
             case UNKNOWN -> "The server's reply below may say more.";
         };
     }

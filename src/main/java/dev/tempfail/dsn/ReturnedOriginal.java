@@ -36,7 +36,9 @@ record ReturnedOriginal(Form form, byte[] content, long originalSize) {
                 r.originalSize());
     }
 
-    String contentType() {
+    /** RFC 6522's types, or RFC 6533's for a report about a message that needed SMTPUTF8. */
+    String contentType(boolean global) {
+        if (global) return form == Form.WHOLE ? "message/global" : "message/global-headers";
         return form == Form.WHOLE ? "message/rfc822" : "text/rfc822-headers";
     }
 

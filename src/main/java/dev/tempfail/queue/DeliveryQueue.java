@@ -202,7 +202,7 @@ public final class DeliveryQueue {
     public MessageForDelivery content(long messageId) throws SQLException {
         try (Connection c = db.connection();
              PreparedStatement s = c.prepareStatement("SELECT queue_id, sender, envid, ret, body_type, is_dsn, size, "
-                     + "body_ref FROM message WHERE id = ?")) {
+                     + "body_ref, smtputf8 FROM message WHERE id = ?")) {
             s.setLong(1, messageId);
             try (ResultSet r = s.executeQuery()) {
                 if (!r.next()) throw new SQLException("message " + messageId + " is not in the queue");
@@ -210,7 +210,7 @@ public final class DeliveryQueue {
                 String ref = r.getString(8);
                 MessageForDelivery.Body body = ref == null ? () -> legacyBody(messageId) : () -> stored(queueId, ref);
                 return new MessageForDelivery(messageId, queueId, r.getString(2), r.getString(3), r.getString(4),
-                        r.getString(5), r.getBoolean(6), r.getLong(7), body);
+                        r.getString(5), r.getBoolean(6), r.getBoolean(9), r.getLong(7), body);
             }
         }
     }

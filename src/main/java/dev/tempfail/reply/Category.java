@@ -39,6 +39,8 @@ public enum Category {
     NETWORK(false, "we could not reach the receiving server, or the connection broke"),
     MTA_STS(true, "the recipient's domain publishes an MTA-STS policy (RFC 8461) that allows delivery only to "
             + "its listed mail servers over verified TLS, and none of them could be reached that way"),
+    SMTPUTF8(false, "the message has an internationalised (non-ASCII) address or header field, and the receiving "
+            + "server does not take those: it does not offer SMTPUTF8 (RFC 6531), or refused the address"),
     UNKNOWN(false, "the receiving server did not accept it");
 
     private final boolean transientOnly;

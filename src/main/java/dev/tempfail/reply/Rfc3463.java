@@ -55,6 +55,7 @@ final class Rfc3463 {
                 if (detail == 3) return new Fallback(Category.TOO_MANY_RECIPIENTS, rule, "too many recipients");
                 return new Fallback(Category.PROTOCOL, wild, "SMTP protocol problem");
             case 6:
+                if (detail == 7) return new Fallback(Category.SMTPUTF8, rule, "non-ASCII addresses not permitted (RFC 6531)");
                 return new Fallback(Category.PROTOCOL, wild, "message content or format not accepted");
             case 7:
                 if (detail == 1) return new Fallback(Category.POLICY, rule, "delivery not authorized by the receiver's policy");

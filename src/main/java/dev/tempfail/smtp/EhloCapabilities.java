@@ -57,6 +57,9 @@ public record EhloCapabilities(boolean esmtp, String serverName, Map<String, Str
 
     public boolean startTls() { return has("STARTTLS"); }
 
+    /** RFC 6531: the server takes UTF-8 addresses and header fields. */
+    public boolean smtputf8() { return has("SMTPUTF8"); }
+
     /** The fixed size limit the server announced with {@code SIZE n} (RFC 1870); empty if none or 0. */
     public OptionalLong sizeLimit() {
         String p = parameters("SIZE");

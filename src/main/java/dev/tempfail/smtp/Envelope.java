@@ -21,9 +21,16 @@ import java.util.Objects;
  * @param eightBitMime the body is 8-bit MIME: send {@code BODY=8BITMIME} where advertised
  * @param size         the message size in bytes for {@code SIZE=}; 0 = unknown (then the length
  *                     of byte[] content is used)
+ * @param smtputf8     the message needs SMTPUTF8 (RFC 6531: UTF-8 addresses or header fields): sent
+ *                     with {@code SMTPUTF8} on MAIL FROM, and only to a server that offers it
  */
 public record Envelope(String sender, List<Recipient> recipients, String ret, String envid,
-                       boolean eightBitMime, long size) {
+                       boolean eightBitMime, long size, boolean smtputf8) {
+
+    /** An envelope of a message that needs no SMTPUTF8. */
+    public Envelope(String sender, List<Recipient> recipients, String ret, String envid, boolean eightBitMime, long size) {
+        this(sender, recipients, ret, envid, eightBitMime, size, false);
+    }
 
     /**
      * One recipient with its RFC 3461 parameters.

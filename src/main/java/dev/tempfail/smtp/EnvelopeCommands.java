@@ -10,11 +10,15 @@ final class EnvelopeCommands {
         this.size = size;
     }
 
-    /** With {@code SIZE=}, {@code BODY=8BITMIME}, and under DSN {@code RET=} and {@code ENVID=}, where given. */
+    /**
+     * With {@code SIZE=}, {@code BODY=8BITMIME}, {@code SMTPUTF8} (only ever to a server that offers
+     * it: see {@link TransactionLoop}), and under DSN {@code RET=} and {@code ENVID=}, where given.
+     */
     String mail(EhloCapabilities caps) {
         StringBuilder cmd = new StringBuilder("MAIL FROM:<").append(env.sender()).append('>');
         if (caps.has("SIZE") && size > 0) cmd.append(" SIZE=").append(size);
         if (env.eightBitMime() && caps.eightBitMime()) cmd.append(" BODY=8BITMIME");
+        if (env.smtputf8() && caps.smtputf8()) cmd.append(" SMTPUTF8");
         if (caps.dsn()) {
             if (env.ret() != null) cmd.append(" RET=").append(env.ret());
             if (env.envid() != null) cmd.append(" ENVID=").append(Xtext.encode(env.envid()));

@@ -31,6 +31,15 @@ final class TransactionLoop {
     DeliveryResult run(SmtpConnection c, EhloCapabilities caps) {
         List<Integer> pending = new ArrayList<>();
         for (int i = 0; i < state.results.length; i++) pending.add(i);
+        if (state.env.smtputf8() && !caps.smtputf8()) {
+            // RFC 6531 §3.4: such a message must not go to a server without SMTPUTF8, and there is no
+            // downgrade; a permanent failure in Postfix's words, with RFC 6531's X.6.7 (no other host is
+            // tried: this one is the destination's, as the next would be)
+            SmtpReply reply = synthetic(550, "5.6.7", "SMTPUTF8 is required, but was not offered by host " + c.target());
+            log.info("{}: {}", c.target(), reply);
+            for (int i : pending) state.settle(i, Stage.MAIL, reply, true);
+            pending.clear();
+        }
         int transactions = 0;
         boolean needRset = false;
         boolean kept = false;
