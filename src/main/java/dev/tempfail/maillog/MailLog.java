@@ -165,6 +165,15 @@ public final class MailLog {
                 .log("{}: {} TLS connection established to {}: {}", queueId, verified ? "Verified" : "Untrusted", relay, cipher);
     }
 
+    /**
+     * What a recipient domain's MTA-STS policy did to a delivery: an MX host not used, a host
+     * that would have been refused in testing mode, no host left.
+     */
+    public void mtaSts(String queueId, String domain, String mode, String what) {
+        kv(smtp.atInfo(), "event", "mta_sts", "queue_id", queueId, "domain", domain, "mode", mode, "detail", what)
+                .log("{}: MTA-STS policy of {} (mode {}): {}", queueId, domain, mode, what);
+    }
+
     /** One host of several failed before the recipients got a reply from another (or none did). */
     public void hostFailed(String queueId, String host, String stage, String reply) {
         kv(smtp.atInfo(), "event", "host_failed", "queue_id", queueId, "relay", host, "stage", stage, "reply", reply)
