@@ -84,6 +84,11 @@ final class ClientSessions implements SessionHandler {
         this.tooManyErrors = "421 4.7.0 " + hostname + " Error: too many errors";
     }
 
+    /** Where the commands of these sessions write what operators follow. */
+    MailLog mailLog() {
+        return mailLog;
+    }
+
     @Override
     public SessionAcceptance accept(Session session) {
         InetAddress address = session.getRealRemoteAddress().getAddress();

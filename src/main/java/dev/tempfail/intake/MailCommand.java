@@ -1,11 +1,8 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.config.AuthConfig;
-import dev.tempfail.maillog.MailLog;
 import dev.tempfail.maillog.Refusal;
 import dev.tempfail.smtp.Xtext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
@@ -19,7 +16,6 @@ import java.util.Map;
  * sender needs SMTPUTF8 (RFC 6531), which also lets the recipients and header fields be UTF-8.
  */
 final class MailCommand extends BaseCommand {
-    private static final Logger log = LoggerFactory.getLogger("intake");
     /** Postfix's words for a non-ASCII address in a transaction that did not say SMTPUTF8 (RFC 6531 §3.5: X.6.7). */
     static final String NEEDS_SMTPUTF8 = "553 5.6.7 Must declare SMTPUTF8 to send unicode address";
 
@@ -30,14 +26,13 @@ final class MailCommand extends BaseCommand {
     private final ClientSessions sessions;
     private final Acceptor queue;
     private final MessageRate rate;
-    private final MailLog mailLog;
 
     /**
      * @param queue asked whether there is room for the message (queue.min_free)
      * @param rate  counts the client's messages ({@code smtp.max_messages_per_client})
      */
     MailCommand(long maxMessageSize, boolean dsn, boolean requireAuth, AuthConfig auth, ClientSessions sessions,
-                Acceptor queue, MessageRate rate, MailLog mailLog) {
+                Acceptor queue, MessageRate rate) {
         super("MAIL", "Specifies the sender.",
                 "FROM:<sender> [SIZE=n] [BODY=7BIT|8BITMIME] [RET=FULL|HDRS] [ENVID=xtext] [SMTPUTF8]");
         this.maxMessageSize = maxMessageSize;
@@ -47,7 +42,6 @@ final class MailCommand extends BaseCommand {
         this.sessions = sessions;
         this.queue = queue;
         this.rate = rate;
-        this.mailLog = mailLog;
     }
 
     @Override
@@ -147,16 +141,16 @@ final class MailCommand extends BaseCommand {
         }
         if (!queue.hasRoomFor(declaredSize)) {
             // as Postfix: a temporary refusal, before the client sends anything big; it comes back when space does
-            log.warn("reject: MAIL from [{}]: {}: less than queue.min_free would be left on the queue's filesystem",
-                    sess.getRemoteAddress().getAddress().getHostAddress(),
-                    declaredSize > 0 ? "SIZE=" + declaredSize : "no SIZE");
-            sess.sendResponse("452 4.3.1 Insufficient system storage");
+            String reply = "452 4.3.1 Insufficient system storage"; // less than queue.min_free would be left
+            sessions.mailLog().rejected(Refusal.INSUFFICIENT_STORAGE, "MAIL", sessions.client(sess), reply, sender, null,
+                    sessions.isEsmtp(sess), sess.getHelo().orElse(null));
+            sess.sendResponse(reply);
             return;
         }
         if (!rate.admit(sess.getRemoteAddress().getAddress())) {
             // Postfix's words (smtpd_client_message_rate_limit); a 4xx: the client's later tries get in
             String reply = "452 4.7.0 Error: too much mail from " + sess.getRemoteAddress().getAddress().getHostAddress();
-            mailLog.rejected(Refusal.MESSAGE_RATE, "MAIL", sessions.client(sess), reply, sender, null,
+            sessions.mailLog().rejected(Refusal.MESSAGE_RATE, "MAIL", sessions.client(sess), reply, sender, null,
                     sessions.isEsmtp(sess), sess.getHelo().orElse(null));
             sess.sendResponse(reply);
             return;

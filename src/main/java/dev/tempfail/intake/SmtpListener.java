@@ -65,15 +65,13 @@ final class SmtpListener implements AutoCloseable {
                 EhloCommand.ehlo(config.hostname(), config.maxMessageSize(), shared.dsn(), true, sessions),
                 EhloCommand.helo(config.hostname(), sessions),
                 new MailCommand(config.maxMessageSize(), shared.dsn(), kind.requireAuth, shared.auth(), sessions,
-                        shared.acceptor(), shared.messageRate(), shared.mailLog()),
+                        shared.acceptor(), shared.messageRate()),
                 new AuthCommand(shared.users(), shared.failures(), shared.auth().failureDelay(), sessions),
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
                 new DataCommand(config.maxMessageSize(), config.maxHops(), shared.acceptor(), sessions, shared.mailLog()),
                 new StartTlsCommand(shared.tls(), sessions),
-                SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(sessions),
-                SimpleCommand.vrfy(), SimpleCommand.help(),
-                SimpleCommand.notImplemented("EXPN"),
-                SimpleCommand.notImplemented("BDAT"))) {
+                new RsetCommand(), new NoopCommand(), new QuitCommand(sessions), new VrfyCommand(), new HelpCommand(),
+                new NotImplementedCommand("EXPN"), new NotImplementedCommand("BDAT"))) {
             commands.addCommand(command);
         }
     }

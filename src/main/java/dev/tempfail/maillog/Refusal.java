@@ -10,6 +10,8 @@ public enum Refusal {
     TOO_MANY_CONNECTIONS,
     MESSAGE_RATE,
     TOO_MANY_ERRORS,
+    INSUFFICIENT_STORAGE,
+    AUTH_LOCKED_OUT,
     QUEUE_ERROR;
 
     public String label() {

@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is taken, fenced, extended and reclaimed) are the package's contract: see package-info.
  */
 public final class DeliveryQueue {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** The due states, in the order they are leased: fresh mail before retries. */
     private static final List<String> DUE_STATES = List.of("queued", "deferred");
     /** How many candidates a lease call looks at per recipient it may take, so that postponed rows do not stop it. */
