@@ -46,6 +46,11 @@
 #   RUNS=5 LEGS=postfix bench/intake.sh        # Postfix only
 #   REUSE=1 bench/intake.sh                    # connections carry several messages
 #   PF_INTAKE_MODE=hold LEGS=postfix bench/intake.sh
+#   TLS=1 bench/intake.sh                      # over STARTTLS: both servers offer it with a
+#                                              # self-signed ECDSA P-256 certificate; every message
+#                                              # is EHLO, STARTTLS (a full handshake, TLS 1.3, no
+#                                              # resumption), EHLO, MAIL, RCPT, DATA, from
+#                                              # bench/smtp-tls-source.py (smtp-source has no TLS)
 #   Other knobs (MESSAGES, SIZE, SESSIONS, WARMUP, ports, timeouts): see bench/lib.sh.
 #   Needs root (it installs Postfix if missing and runs a Postfix instance).
 #   Traffic goes to 127.0.0.1 only; every batch is bounded by LEG_TIMEOUT (300 s).
@@ -121,17 +126,23 @@ main() {
         || die "PF_INTAKE_MODE must be 'closed' or 'hold'"
     bench_init
     ensure_tools
+    if [[ $TLS == 1 ]]; then
+        TLS_PYTHON=$(command -v /usr/bin/python3 || command -v python3) || die "TLS=1 needs python3"
+        pf_tls_pair
+    fi
     port_must_be_free "$CLOSED_PORT" "closed next hop: nothing may listen there"
     local tf=0 pf=0 run
     want_leg tempfail && tempfail_available && tf=1
     want_leg postfix && pf=1
-    log "intake: runs=$RUNS messages=$MESSAGES size=$SIZE sessions=$SESSIONS postfix-mode=$PF_INTAKE_MODE"
+    log "intake: runs=$RUNS messages=$MESSAGES size=$SIZE sessions=$SESSIONS postfix-mode=$PF_INTAKE_MODE tls=$TLS"
     # legs alternate within each run so that load from elsewhere hits both alike
     for ((run = 1; run <= RUNS; run++)); do
         (( tf )) && tempfail_run "$run"
         (( pf )) && postfix_run "$run"
     done
-    print_table "intake: accepted messages per second (next hop: closed port; postfix mode: $PF_INTAKE_MODE)"
+    local over=""
+    [[ $TLS == 1 ]] && over="; over STARTTLS"
+    print_table "intake: accepted messages per second (next hop: closed port; postfix mode: $PF_INTAKE_MODE$over)"
     (( FAILURES == 0 )) || { log "$FAILURES run(s) failed their checks"; exit 1; }
 }
 

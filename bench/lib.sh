@@ -16,6 +16,7 @@ SIZE=${SIZE:-5120}                   # payload bytes per message (smtp-source -l
 SESSIONS=${SESSIONS:-20}             # parallel SMTP sessions (smtp-source -s)
 WARMUP=${WARMUP:-200}                # untimed messages sent first in every run (JIT, caches, slow start)
 REUSE=${REUSE:-0}                    # 1 = several messages per connection (smtp-source -d)
+TLS=${TLS:-0}                        # 1 = intake over STARTTLS (bench/smtp-tls-source.py instead of smtp-source)
 LEG_TIMEOUT=${LEG_TIMEOUT:-300}      # seconds allowed for one timed batch (send, or send+deliver)
 START_TIMEOUT=${START_TIMEOUT:-60}   # seconds allowed for a server to start listening
 POLL=${POLL:-0.1}                    # seconds between polls of counters
@@ -167,6 +168,15 @@ tempfail_available() {
 # Returns smtp-source's exit status.
 send_batch() {
     local port=$1 count=$2 out=$3 rc=0
+    if [[ $TLS == 1 ]]; then  # smtp-source has no TLS: the same batch from bench/smtp-tls-source.py
+        local opts=(-m "$count" -s "$SESSIONS" -l "$SIZE" -f "$SENDER" -t "$RECIPIENT" --timeout "$LEG_TIMEOUT")
+        [[ $REUSE == 1 ]] && opts+=(--reuse)
+        (cd "$WORK" && timeout "$((LEG_TIMEOUT + 30))" "$TLS_PYTHON" "$BENCH_DIR/smtp-tls-source.py" "${opts[@]}" "$port") \
+            >"$out" 2>"$out.err" || rc=$?
+        tail -n1 "$out" | grep -E '^[0-9]+$' || echo 0
+        [[ $rc == 0 ]] || log "smtp-tls-source exited $rc: $(tail -n3 "$out.err" | tr '\n' ' ')"
+        return "$rc"
+    fi
     local opts=(-c -s "$SESSIONS" -m "$count" -l "$SIZE"
         -f "$SENDER" -t "$RECIPIENT" -N -M bench.localhost)
     [[ $REUSE == 1 ]] && opts+=(-d)
@@ -239,6 +249,14 @@ smtp_dns_support_level = disabled
 biff = no
 ${PF_MAIN_EXTRA:-}
 EOF
+    if [[ $TLS == 1 ]]; then  # STARTTLS offered, as tempfail does, with a self-signed pair (pf_tls_pair)
+        cat >>"$dir/etc/main.cf" <<EOF
+smtpd_tls_security_level = may
+smtpd_tls_cert_file = $WORK/pf-tls/cert.pem
+smtpd_tls_key_file = $WORK/pf-tls/key.pem
+smtpd_tls_received_header = yes
+EOF
+    fi
     # master.cf: Debian's standard services, no chroot (the queue is under $WORK), and
     # the only listener is 127.0.0.1:PORT (no port 25, no pipe transports).
     cat >"$dir/etc/master.cf" <<EOF
@@ -265,6 +283,18 @@ anvil      unix  - - n -     1 anvil
 scache     unix  - - n -     1 scache
 postlog    unix-dgram n - n - 1 postlogd
 EOF
+    [[ $TLS == 1 ]] && echo "tlsmgr     unix  - - n 1000? 1 tlsmgr" >>"$dir/etc/master.cf"
+    return 0
+}
+
+# pf_tls_pair: a self-signed ECDSA P-256 certificate for the Postfix instances (as tempfail makes its own)
+pf_tls_pair() {
+    [[ -f $WORK/pf-tls/cert.pem ]] && return 0
+    mkdir -p "$WORK/pf-tls"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+        -subj "/CN=postfix-bench.localhost" -keyout "$WORK/pf-tls/key.pem" -out "$WORK/pf-tls/cert.pem" \
+        >/dev/null 2>&1 || die "openssl could not make the Postfix certificate"
+    chmod 644 "$WORK/pf-tls/cert.pem" && chmod 600 "$WORK/pf-tls/key.pem"
 }
 
 # pf_start DIR: `postfix -c DIR/etc start` (creates the queue tree) and wait for smtpd's port
@@ -387,7 +417,7 @@ print_table() {
     local title=$1 name secs rates med_s med_r tf_rate="" pf_rate=""
     echo
     echo "== $title =="
-    echo "messages=$MESSAGES size=${SIZE}B sessions=$SESSIONS reuse=$REUSE warmup=$WARMUP runs=$RUNS"
+    echo "messages=$MESSAGES size=${SIZE}B sessions=$SESSIONS reuse=$REUSE tls=$TLS warmup=$WARMUP runs=$RUNS"
     printf '%-10s %4s %9s %9s %9s\n' name run messages seconds msgs/s
     if [[ -f $WORK/results ]]; then
         while read -r name run secs; do
