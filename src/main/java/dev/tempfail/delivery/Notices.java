@@ -7,6 +7,7 @@ import dev.tempfail.dsn.DsnRecipient;
 import dev.tempfail.dsn.DsnRequest;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.message.HeaderSection;
+import dev.tempfail.message.Utf8Text;
 import dev.tempfail.queue.Attempt;
 import dev.tempfail.queue.BodyStore;
 import dev.tempfail.queue.Leased;
@@ -116,7 +117,7 @@ final class Notices {
             String queueId = QueueIds.next(clock);
             // the report itself needs SMTPUTF8 only when its own envelope and header fields do: a UTF-8 sender
             // (its global parts are 8-bit body content, which 8BITMIME carries)
-            boolean utf8 = to.chars().anyMatch(ch -> ch >= 0x80);
+            boolean utf8 = Utf8Text.isInternational(to);
             reports.add(new Report(new NewMessage(queueId, "", List.of(new NewMessage.NewRecipient(to, null, "NEVER")),
                     bodies.put(queueId, report), now, null, null, DsnBuilder.bodyType(report), utf8, null, hostname, true),
                     report.length, m.queueId(), e.getKey().action(), e.getValue().size()));

@@ -1,5 +1,7 @@
 package dev.tempfail.dsn;
 
+import dev.tempfail.message.Utf8Text;
+
 /**
  * Values made safe for the 7-bit fields of a report: no line breaks (which would end the field
  * and let a remote reply inject fields of its own), no control characters, no 8-bit bytes.
@@ -19,7 +21,7 @@ final class Ascii {
     }
 
     static boolean isAscii(String s) {
-        return s.chars().allMatch(c -> c < 0x80);
+        return !Utf8Text.isInternational(s);
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.message.Utf8Text;
 import dev.tempfail.queue.NewMessage.NewRecipient;
 import org.subethamail.smtp.MessageHandler;
 
@@ -46,7 +47,7 @@ final class Envelope implements MessageHandler {
 
     /** Whether the sender or a recipient is not ASCII (then only a next hop with SMTPUTF8 may take the message). */
     boolean hasUtf8Address() {
-        return !MailboxSyntax.isAscii(sender) || recipients.stream().anyMatch(r -> !MailboxSyntax.isAscii(r.address()));
+        return Utf8Text.isInternational(sender) || recipients.stream().anyMatch(r -> Utf8Text.isInternational(r.address()));
     }
 
     List<NewRecipient> recipients() { return List.copyOf(recipients); }

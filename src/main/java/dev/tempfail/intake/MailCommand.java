@@ -2,6 +2,7 @@ package dev.tempfail.intake;
 
 import dev.tempfail.config.AuthConfig;
 import dev.tempfail.maillog.Refusal;
+import dev.tempfail.message.Utf8Text;
 import dev.tempfail.smtp.Xtext;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
@@ -68,7 +69,7 @@ final class MailCommand extends BaseCommand {
         }
         String sender = mail.address();
         boolean utf8 = mail.parameters().containsKey("SMTPUTF8");
-        if (!utf8 && !MailboxSyntax.isAscii(sender)) {
+        if (!utf8 && Utf8Text.isInternational(sender)) {
             sess.sendResponse(NEEDS_SMTPUTF8);
             return;
         }

@@ -1,5 +1,7 @@
 package dev.tempfail.intake;
 
+import dev.tempfail.message.Utf8Text;
+
 import java.net.IDN;
 import java.util.regex.Pattern;
 
@@ -32,11 +34,6 @@ final class MailboxSyntax {
         return address;
     }
 
-    /** Whether the address is all ASCII: anything else needs SMTPUTF8 on MAIL FROM. */
-    static boolean isAscii(String address) {
-        return address.chars().allMatch(c -> c < 0x80);
-    }
-
     /** Returns null if the (ASCII) mailbox is well formed, else what is wrong with it. */
     static String problem(String mailbox) {
         return problem(mailbox, false);
@@ -63,7 +60,7 @@ final class MailboxSyntax {
                     ? null : "'" + domain + "' is not an address literal";
         }
         String ascii = domain;
-        if (utf8 && !isAscii(domain)) {
+        if (utf8 && Utf8Text.isInternational(domain)) {
             try {
                 ascii = IDN.toASCII(domain, IDN.USE_STD3_ASCII_RULES);
             } catch (IllegalArgumentException e) {

@@ -3,6 +3,7 @@ package dev.tempfail.intake;
 import dev.tempfail.config.SmtpConfig;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.maillog.Refusal;
+import dev.tempfail.message.Utf8Text;
 import dev.tempfail.queue.NewMessage.NewRecipient;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
@@ -40,7 +41,7 @@ final class RcptCommand extends BaseCommand {
         }
         String address = rcpt.address();
         Envelope envelope = (Envelope) sess.getMessageHandler();
-        if (!envelope.smtputf8() && !MailboxSyntax.isAscii(address)) {
+        if (!envelope.smtputf8() && Utf8Text.isInternational(address)) {
             sess.sendResponse(MailCommand.NEEDS_SMTPUTF8);
             return;
         }
