@@ -40,7 +40,7 @@ import java.util.TreeMap;
  * retry policy makes of it.
  */
 final class DeliveryJob implements Runnable {
-    private static final Logger log = LoggerFactory.getLogger("delivery");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
 
     /** When recipients of a job that failed inside the relay are tried again. */
     private static final Duration FAILED_JOB_RETRY = Duration.ofMinutes(1);

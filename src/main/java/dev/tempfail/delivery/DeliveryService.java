@@ -37,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * due recipients from the queue to their next hop.
  */
 public final class DeliveryService implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("delivery");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
     /**
      * How long (in real time) a lease lasts unless extended. The scheduler extends the leases of
      * everything it holds every quarter of this, so a try that runs long (DNS, then up to five

@@ -96,6 +96,18 @@ public final class MailLog {
         refusal(reason);
     }
 
+    /** A client logged in; its messages then carry {@code sasl_username=} too. */
+    public void authenticated(Client client, String mechanism, String user) {
+        kv(smtpd.atInfo(), "event", "auth", "client", client.toString(), "mechanism", mechanism, "user", user)
+                .log("{}: sasl_method={}, sasl_username={}", client, mechanism, user);
+    }
+
+    /** A failed login, as Postfix's {@code warning: name[ip]: SASL PLAIN authentication failed}, with the failures in a row. */
+    public void authFailed(Client client, String mechanism, String user, int failures) {
+        kv(smtpd.atWarn(), "event", "auth_failed", "client", client.toString(), "mechanism", mechanism, "user", user,
+                "failures", failures).log("{}: SASL {} authentication failed: user=<{}>, failures={}", client, mechanism, user, failures);
+    }
+
     private void refusal(Refusal reason) {
         Counter.builder("tempfail.intake.refusals").description("commands and messages refused at intake")
                 .tag("reason", reason.label()).register(registry).increment();

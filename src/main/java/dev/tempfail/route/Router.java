@@ -37,7 +37,7 @@ import java.util.random.RandomGenerator;
 public final class Router {
     /** Postfix's {@code smtp_mx_address_limit}; the default of {@code delivery.mx_address_limit}. */
     public static final int DEFAULT_MX_ADDRESS_LIMIT = 5;
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/route");
 
     private final RouteTable routes;
     private final Optional<HostPort> smarthost;

@@ -17,7 +17,7 @@ import static dev.tempfail.smtp.LocalReplies.synthetic;
  * {@link TlsPolicy} says, and the login. A host that is no good is recorded as failed.
  */
 final class SessionSetup {
-    private static final Logger log = LoggerFactory.getLogger(SmtpClient.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
 
     private final ClientSettings settings;
     private final SmtpTimeouts timeouts;
