@@ -97,7 +97,8 @@ public final class Relay implements AutoCloseable {
             Destinations destinations = new Destinations(db, config.retry().capRelease());
             DeliveryService delivery = new DeliveryService(config, db, wakeup, destinations, clock, timing, mailLog);
             Intake smtp = Intake.open(config,
-                    new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
+                    new QueueStore(db, wakeup, config.queue().postgresql() ? FreeSpace.UNCHECKED // bodies are on the server
+                            : FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = bindAdmin(config);
             QueueReader reader = new QueueReader(db, config.retry(), clock);
             new QueueApi(reader, new OperatorActions(db, wakeup, config.queue().keepBodies()), destinations,
