@@ -198,7 +198,7 @@ public final class QueueApi {
     }
 
     /** Why {@code text} is not a valid limit, or null. Shared by the CLI, so both say the same. */
-    static String limitProblem(String text) {
+    public static String limitProblem(String text) {
         if (!text.matches("-?[0-9]{1,12}")) return "limit must be a number, got '" + text + "'";
         long n = Long.parseLong(text);
         if (n < 1) return "limit must be at least 1, got " + n;

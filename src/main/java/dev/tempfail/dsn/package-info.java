@@ -20,5 +20,7 @@
  * <p>An expired recipient is a {@link dev.tempfail.dsn.DsnKind#FAILED} one with a 4.x.x status
  * (the relay uses 4.4.7) and its last reply as the diagnostic: the text then says how long we
  * tried, not that the server refused.
+ *
+ * <p>May import: reply, message. Never imported by: queue, smtp, reply, route, intake, config.
  */
 package dev.tempfail.dsn;

@@ -8,5 +8,6 @@
  * <p>Events are queued in the {@code event} table by the queue, in the transaction that records
  * the try; this package builds them and sends them. May import: config, queue, Jackson. Delivery
  * calls {@code DeliveryEvents}; the relay starts the sender.
+ * Never imported by: queue, intake, smtp, reply, route, dsn, config.
  */
 package dev.tempfail.events;

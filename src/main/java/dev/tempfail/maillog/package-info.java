@@ -11,7 +11,8 @@
  * {@link dev.tempfail.maillog.JsonLayout} for {@code json}) and {@link dev.tempfail.maillog.LogSetup}
  * ({@code log.file}, {@code log.level}) configure Logback for the whole process.
  *
- * <p>May import: config (for the log settings), Micrometer, SLF4J and Logback. Nothing here
+ * <p>May import: config (for the log settings; Micrometer, SLF4J and Logback). Nothing here
  * reads the queue or the network; callers hand in plain values.
+ * Never imported by: queue, smtp, reply, route, dsn, config.
  */
 package dev.tempfail.maillog;

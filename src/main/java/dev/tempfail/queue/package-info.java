@@ -2,8 +2,8 @@
  * The durable queue: messages, recipients, attempts, leases, destination throttles, webhook
  * events (written with the try they are about, {@code EventStore}), the figures for metrics,
  * history and the operator's actions on it; the Flyway start-up ({@code db/migration}) and the
- * group commit that makes a 250 durable; the nodes sharing it. Imports {@code config} only (and
- * JDBC, H2, PostgreSQL, HikariCP, Flyway);
+ * group commit that makes a 250 durable; the nodes sharing it. May import: config (and JDBC,
+ * H2, PostgreSQL, HikariCP, Flyway). Never imported by: smtp, reply, route, dsn, message, config;
  * delivery, intake and admin call it, it calls none of them.
  *
  * <h2>The queue contract</h2>

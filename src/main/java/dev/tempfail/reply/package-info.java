@@ -24,6 +24,7 @@
  * publish about their receiving hosts ({@code config/destinations.yaml}): connection and
  * per-connection message limits for delivery, and their throttling replies as host-bound rules.
  *
- * <p>Imports {@code config} (settings, errors) and {@code smtp}'s plain reply values only.
+ * <p>May import: config (settings, errors), smtp (its plain reply values).
+ * Never imported by: queue, smtp, route, config.
  */
 package dev.tempfail.reply;

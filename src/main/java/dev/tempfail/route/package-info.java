@@ -11,5 +11,12 @@
  * <p>Pure logic apart from DNS questions, which go straight to the configured resolvers with
  * dnsjava's {@code SimpleResolver}: no cache (the resolver has one), no search path, and a
  * short, configured timeout. Nothing here keeps threads of its own.
+ *
+ * <p>One class per job: {@code Router} (the order of the checks), {@code RouteTable},
+ * {@code ConfiguredHosts}, {@code AddressLiterals}, {@code MxRouting}, {@code HostResolver}
+ * (A and AAAA at once), {@code AddressLimit} (the address limit, both families kept),
+ * {@code DomainNames} and {@code Dns} (one question to the resolvers).
+ *
+ * <p>May import: config. Never imported by: queue, smtp, reply, dsn, config.
  */
 package dev.tempfail.route;

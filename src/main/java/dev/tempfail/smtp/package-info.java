@@ -2,6 +2,8 @@
  * The outbound SMTP client: delivers one message to one destination in one transaction and
  * reports, for every recipient, the reply that decided it and the stage it came at.
  *
+ * <p>May import: tls. Never imported by: queue, route, tls, config, message.
+ *
  * <p>It is pure: no database and no threads of its own (the caller's worker runs
  * {@link dev.tempfail.smtp.SmtpClient#deliver}); a shared daemon timer only closes sockets whose
  * writes overrun, since Java sockets have no write timeout. We speak SMTP on the socket
@@ -9,6 +11,13 @@
  * as a chain of exceptions (with {@code mail.smtp.sendpartial}/{@code reportsuccess}), gives
  * one NOTIFY for all recipients and no ORCPT, ENVID or SIZE, does not pipeline, and reports
  * connection trouble as a bare {@code MessagingException} without the stage it happened at.
+ *
+ * <p>One class per job: {@code SmtpClient} (the entry point and its settings), {@code HostLoop}
+ * (the candidate hosts in turn), {@code SessionSetup} (greeting, EHLO/HELO, STARTTLS, login),
+ * {@code TransactionLoop} (the transactions on one session, RSET, reuse),
+ * {@code LockstepTransaction} and {@code PipelinedTransaction} (the two ways to send one,
+ * sharing {@code TransactionSteps} and {@code EnvelopeCommands}), and {@code AttemptState} (the
+ * results so far). {@code SmtpConnection} owns the socket, TLS and reply parsing.
  *
  * <h2>The conversation</h2>
  * <ul>

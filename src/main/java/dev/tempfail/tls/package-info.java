@@ -4,7 +4,9 @@
  * protocol versions we speak (TLS 1.2 and 1.3).
  *
  * <p>Used by {@code intake} (STARTTLS and the implicit-TLS listener) and by {@code delivery}
- * (verified outbound TLS). Depends on nothing of ours; BouncyCastle only reads PEM and builds
- * the self-signed certificate (no JCE provider is registered: the JDK does the cryptography).
+ * (verified outbound TLS). BouncyCastle only reads PEM and builds the self-signed certificate
+ * (no JCE provider is registered: the JDK does the cryptography).
+ *
+ * <p>May import: nothing of ours. Never imported by: queue, reply, route, config.
  */
 package dev.tempfail.tls;

@@ -48,9 +48,9 @@ class EnvelopeAndCapabilitiesTest {
 
     @Test
     void tooManyRecipientsIs452WithoutCodeOr453() {
-        assertTrue(SmtpClient.tooManyRecipients(SmtpReply.parse("452 4.5.3 Too many recipients")));
-        assertTrue(SmtpClient.tooManyRecipients(SmtpReply.parse("452 Too many recipients")));
-        assertFalse(SmtpClient.tooManyRecipients(SmtpReply.parse("452 4.2.2 Over quota")));
-        assertFalse(SmtpClient.tooManyRecipients(SmtpReply.parse("451 4.5.3 Too many recipients")));
+        assertTrue(TransactionSteps.tooManyRecipients(SmtpReply.parse("452 4.5.3 Too many recipients")));
+        assertTrue(TransactionSteps.tooManyRecipients(SmtpReply.parse("452 Too many recipients")));
+        assertFalse(TransactionSteps.tooManyRecipients(SmtpReply.parse("452 4.2.2 Over quota")));
+        assertFalse(TransactionSteps.tooManyRecipients(SmtpReply.parse("451 4.5.3 Too many recipients")));
     }
 }

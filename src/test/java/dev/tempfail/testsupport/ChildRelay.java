@@ -63,7 +63,7 @@ public final class ChildRelay implements AutoCloseable {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = new ArrayList<>(List.of(java, "-XX:+ExitOnOutOfMemoryError"));
         command.addAll(jvmOptions);
-        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tempfail.Main", "serve"));
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.tempfail.cli.Main", "serve"));
         ProcessBuilder pb = new ProcessBuilder(command);
         Map<String, String> all = new HashMap<>(env);
         all.put("TEMPFAIL_SMTP_LISTEN", "127.0.0.1:" + smtpPort);

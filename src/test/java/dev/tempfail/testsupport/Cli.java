@@ -1,7 +1,7 @@
 package dev.tempfail.testsupport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.tempfail.Main;
+import dev.tempfail.cli.Main;
 import dev.tempfail.admin.Json;
 import picocli.CommandLine;
 

@@ -1,5 +1,6 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.Timeline;
 import dev.tempfail.lab.LabReport;
 
 import java.util.ArrayList;
@@ -18,7 +19,7 @@ final class LabHtml {
     static String render(LabReport r) {
         StringBuilder h = new StringBuilder(16_384);
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<title>tempfail lab run: ")
-                .append(esc(r.script())).append("</title>\n<style>\n")
+                .append(Timeline.esc(r.script())).append("</title>\n<style>\n")
                 .append("body{font:14px/1.4 system-ui,-apple-system,'Segoe UI',sans-serif;margin:24px;color:#1d2330;background:#fff}\n")
                 .append("h1{font-size:20px;margin:0 0 4px}p.sub{color:#555;margin:0 0 16px}\n")
                 .append(".totals span{display:inline-block;margin-right:18px;font-weight:600}\n")
@@ -28,9 +29,9 @@ final class LabHtml {
                 .append("details{margin:4px 0}summary{cursor:pointer}.legend span{margin-right:16px}\n")
                 .append(".dot{display:inline-block;width:10px;height:10px;border-radius:50%;margin-right:4px;vertical-align:middle}\n")
                 .append(".problem{color:#b00020;font-weight:600}\n</style></head><body>\n");
-        h.append("<h1>tempfail lab run: ").append(esc(r.script())).append("</h1>\n<p class=\"sub\">")
-                .append(esc(r.description())).append(" &middot; ").append(r.messages()).append(" message(s) &middot; time scale ")
-                .append(LabText.scale(r.timeScale())).append("x &middot; lab clock from ").append(esc(r.started()))
+        h.append("<h1>tempfail lab run: ").append(Timeline.esc(r.script())).append("</h1>\n<p class=\"sub\">")
+                .append(Timeline.esc(r.description())).append(" &middot; ").append(r.messages()).append(" message(s) &middot; time scale ")
+                .append(LabText.scale(r.timeScale())).append("x &middot; lab clock from ").append(Timeline.esc(r.started()))
                 .append(" &middot; lifetime ").append(LabText.span(r.lifetimeS())).append("</p>\n");
         LabReport.Totals t = r.totals();
         h.append("<p class=\"totals\"><span style=\"color:#1b7f3b\">").append(t.delivered()).append(" delivered</span>")
@@ -41,7 +42,7 @@ final class LabHtml {
                 .append(t.attemptsPerDelivery() == null ? "" : " (" + t.attemptsPerDelivery() + " per delivery)").append("</span>")
                 .append("<span style=\"font-weight:400;color:#555\">").append(String.format(Locale.ROOT, "%.1f s real for %s scaled",
                         r.elapsed().realS(), LabText.span(r.elapsed().scaledS()))).append("</span></p>\n");
-        for (String p : r.problems()) h.append("<p class=\"problem\">problem: ").append(esc(p)).append("</p>\n");
+        for (String p : r.problems()) h.append("<p class=\"problem\">problem: ").append(Timeline.esc(p)).append("</p>\n");
         h.append("<p class=\"legend\">")
                 .append(legend(Timeline.DELIVERED, "delivered")).append(legend(Timeline.DEFERRED, "deferred (temporary failure)"))
                 .append(legend(Timeline.FAILED, "failed (permanent)")).append(legend(Timeline.EXPIRED, "expired (lifetime over)"))
@@ -49,24 +50,24 @@ final class LabHtml {
         chart(h, r);
         h.append("<h2 style=\"font-size:16px\">Attempts</h2>\n");
         for (LabReport.Recipient rc : r.recipients()) {
-            h.append("<details><summary>").append(esc(rc.address())).append(" &mdash; ").append(esc(rc.outcome()))
-                    .append(rc.status() == null ? "" : " " + esc(rc.status())).append(", ").append(rc.attempts().size())
+            h.append("<details><summary>").append(Timeline.esc(rc.address())).append(" &mdash; ").append(Timeline.esc(rc.outcome()))
+                    .append(rc.status() == null ? "" : " " + Timeline.esc(rc.status())).append(", ").append(rc.attempts().size())
                     .append(" attempt(s)</summary>\n<table><tr><th>#</th><th>at</th><th>stage</th><th>verdict</th><th>then</th><th>reply</th></tr>\n");
             for (LabReport.Attempt a : rc.attempts()) {
-                h.append("<tr><td>").append(a.attempt()).append("</td><td>").append(esc(a.at())).append("</td><td>")
-                        .append(esc(nz(a.stage()))).append("</td><td>").append(esc(a.verdict() + (a.category() == null ? "" : " " + a.category())
+                h.append("<tr><td>").append(a.attempt()).append("</td><td>").append(Timeline.esc(a.at())).append("</td><td>")
+                        .append(Timeline.esc(nz(a.stage()))).append("</td><td>").append(Timeline.esc(a.verdict() + (a.category() == null ? "" : " " + a.category())
                                 + (a.status() == null ? "" : " " + a.status()))).append("</td><td>")
-                        .append(esc(a.retryInS() == null ? a.state() : "retry in " + LabText.span(a.retryInS()))).append("</td><td class=\"r\">")
-                        .append(esc(nz(a.reply()))).append("</td></tr>\n");
+                        .append(Timeline.esc(a.retryInS() == null ? a.state() : "retry in " + LabText.span(a.retryInS()))).append("</td><td class=\"r\">")
+                        .append(Timeline.esc(nz(a.reply()))).append("</td></tr>\n");
             }
             h.append("</table></details>\n");
         }
         if (!r.dsns().isEmpty()) {
             h.append("<h2 style=\"font-size:16px\">DSNs received by the sender</h2>\n<table><tr><th>at</th><th>action</th><th>status</th><th>recipient</th><th>subject</th></tr>\n");
             for (LabReport.Dsn d : r.dsns()) {
-                h.append("<tr><td>+").append(LabText.span(d.atS())).append("</td><td>").append(esc(nz(d.action()))).append("</td><td>")
-                        .append(esc(nz(d.status()))).append("</td><td>").append(esc(nz(d.finalRecipient()))).append("</td><td>")
-                        .append(esc(nz(d.subject()))).append("</td></tr>\n");
+                h.append("<tr><td>+").append(LabText.span(d.atS())).append("</td><td>").append(Timeline.esc(nz(d.action()))).append("</td><td>")
+                        .append(Timeline.esc(nz(d.status()))).append("</td><td>").append(Timeline.esc(nz(d.finalRecipient()))).append("</td><td>")
+                        .append(Timeline.esc(nz(d.subject()))).append("</td></tr>\n");
             }
             h.append("</table>\n");
         }
@@ -99,21 +100,5 @@ final class LabHtml {
 
     private static String nz(String s) {
         return s == null ? "" : s;
-    }
-
-    static String esc(String s) {
-        if (s == null) return "";
-        StringBuilder b = new StringBuilder(s.length() + 16);
-        for (char c : s.toCharArray()) {
-            switch (c) {
-                case '<' -> b.append("&lt;");
-                case '>' -> b.append("&gt;");
-                case '&' -> b.append("&amp;");
-                case '"' -> b.append("&quot;");
-                case '\'' -> b.append("&#39;");
-                default -> b.append(c);
-            }
-        }
-        return b.toString();
     }
 }

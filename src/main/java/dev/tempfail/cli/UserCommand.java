@@ -1,4 +1,4 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
 import dev.tempfail.auth.Users;
 import picocli.CommandLine.Command;

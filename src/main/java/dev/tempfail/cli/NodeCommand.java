@@ -1,5 +1,6 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.queue.QueueView;

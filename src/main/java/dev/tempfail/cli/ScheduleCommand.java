@@ -1,5 +1,6 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.Durations;

@@ -1,5 +1,6 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.Json;
 import dev.tempfail.queue.QueueView;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

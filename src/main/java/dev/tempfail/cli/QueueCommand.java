@@ -1,5 +1,7 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.QueueApi;
+import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tempfail.config.TempfailConfig;

@@ -1,5 +1,10 @@
-package dev.tempfail.admin;
+package dev.tempfail.cli;
 
+import dev.tempfail.admin.Routes;
+import dev.tempfail.admin.QueueApi;
+import dev.tempfail.admin.Json;
+import dev.tempfail.admin.Dashboard;
+import dev.tempfail.admin.AdminResponse;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.maillog.MailLog;

@@ -1,14 +1,6 @@
-package dev.tempfail;
+package dev.tempfail.cli;
 
-import dev.tempfail.admin.ClassifyCommand;
-import dev.tempfail.admin.ConfigCommand;
-import dev.tempfail.admin.DestinationCommand;
-import dev.tempfail.admin.LabCommand;
-import dev.tempfail.admin.NodeCommand;
-import dev.tempfail.admin.QueueCommand;
-import dev.tempfail.admin.ScheduleCommand;
-import dev.tempfail.admin.ServeCommand;
-import dev.tempfail.admin.UserCommand;
+import dev.tempfail.StartupException;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.queue.Database;
 import picocli.CommandLine;

@@ -1,0 +1,12 @@
+/**
+ * The retry lab: a scripted receiving SMTP server ({@link dev.tempfail.lab.LabReceiver}, driven
+ * by a {@link dev.tempfail.lab.LabScript}; the tests' fake next hop too), a time-scaled clock,
+ * and {@code lab run}, which starts a relay on that clock through its public entry point
+ * ({@link dev.tempfail.Relay#start}), as a client would, and reports what became of each
+ * recipient.
+ *
+ * <p>May import: dev.tempfail, config, queue (to read the attempts of its own throw-away queue),
+ * delivery and smtp (the relay's timing and socket timeouts to start it with).
+ * Never imported by: any package the relay is made of; only cli uses it.
+ */
+package dev.tempfail.lab;
