@@ -117,7 +117,8 @@ async function refreshDetail() {
     for (const t of r.tries || []) {
       rows.push([t.at, el("tr", {}, el("td", {}, t.at), el("td", {}, r.address),
           el("td", {}, t.verdict + (t.category ? " " + t.category : "") + (t.status ? " " + t.status : "")),
-          el("td", {}, (t.host || "") + (t.ip ? " [" + t.ip + "]" : "")), el("td", {}, t.stage || ""),
+          el("td", {}, (t.host || "") + (t.ip ? " [" + t.ip + "]" : "")
+              + (t.tls ? ", " + (t.tls_verified ? "verified " : "untrusted ") + t.tls : "")), el("td", {}, t.stage || ""),
           el("td", {class: "r"}, (t.code ? t.code + " " : "") + (t.reply || "")),
           el("td", {}, t.wait_s == null ? "" : "retry in " + t.wait_s + "s" + (t.why ? " (" + t.why + ")" : "")))]);
     }

@@ -46,7 +46,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * by {@code tempfail serve}, by tests and by the retry lab, each with its own configuration and clock.
  */
 public final class Relay implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("tempfail");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/master");
     /** At most this many purge batches a minute: old history goes steadily, never in one long transaction. */
     private static final int PURGE_BATCHES = 20;
 

@@ -20,7 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * queue database when no relay answers, so both give the same JSON and do the same things.
  */
 public final class Routes {
-    private static final Logger log = LoggerFactory.getLogger("admin");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/admin");
 
     private record Route(String method, String[] segments, Endpoint endpoint, boolean open) {
         Optional<Map<String, String>> match(String[] path) {

@@ -7,7 +7,7 @@ import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import com.sun.net.httpserver.HttpServer;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.Settings;
-import dev.tempfail.lab.AcceptedMessage;
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.lab.LabReceiver;
 import dev.tempfail.lab.LabReport;
 import dev.tempfail.lab.LabRun;
@@ -123,12 +123,12 @@ public final class LabCommand implements Runnable {
 
         @JsonPropertyOrder({"number", "at", "client", "helo", "sender", "recipients", "size"})
         record MessageOut(int number, String at, String client, String helo, String sender, List<String> recipients, int size) {
-            static MessageOut of(AcceptedMessage m) {
+            static MessageOut of(ReceivedMessage m) {
                 return new MessageOut(m.number(), m.at().toString(), m.client(), m.helo(), m.sender(), m.recipients(), m.content().length);
             }
         }
 
-        private static void save(Path dir, AcceptedMessage m, PrintWriter err) {
+        private static void save(Path dir, ReceivedMessage m, PrintWriter err) {
             try {
                 Files.write(dir.resolve(m.number() + ".eml"), m.content());
                 Files.writeString(dir.resolve(m.number() + ".json"), Json.pretty(MessageOut.of(m)) + "\n");
@@ -148,7 +148,7 @@ public final class LabCommand implements Runnable {
                     return;
                 }
                 String n = rest.substring(1);
-                AcceptedMessage m = n.matches("[0-9]{1,9}") ? receiver.messages().stream()
+                ReceivedMessage m = n.matches("[0-9]{1,9}") ? receiver.messages().stream()
                         .filter(x -> x.number() == Integer.parseInt(n)).findFirst().orElse(null) : null;
                 if (m == null) reply(ex, 404, "text/plain", ("no message " + n + "\n").getBytes(StandardCharsets.UTF_8));
                 else reply(ex, 200, "message/rfc822", m.content());

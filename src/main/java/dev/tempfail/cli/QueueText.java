@@ -49,6 +49,8 @@ final class QueueText {
                 s.append(t.verdict());
                 if (t.category() != null) s.append(' ').append(t.category());
                 if (t.status() != null) s.append(' ').append(t.status());
+                if (t.tls() != null) s.append(", ").append(Boolean.TRUE.equals(t.tlsVerified()) ? "verified" : "untrusted")
+                        .append(' ').append(t.tls());
                 out.println(s);
                 out.println("      reply: " + (t.code() == null ? "" : t.code() + " ") + (t.reply() == null ? "" : t.reply().replace("\n", "\n             ")));
                 if (t.waitS() != null) {

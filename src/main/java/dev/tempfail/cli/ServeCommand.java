@@ -47,7 +47,7 @@ public final class ServeCommand implements Callable<Integer> {
         if (timeScale == 1) {
             relay = Relay.start(settings, Clock.systemUTC());
         } else {
-            LoggerFactory.getLogger("tempfail").warn("lab mode: the clock runs {}x from now; do not use this queue for real mail",
+            LoggerFactory.getLogger("tempfail/master").warn("lab mode: the clock runs {}x from now; do not use this queue for real mail",
                     LabText.scale(timeScale));
             relay = Relay.start(settings, TimeScaledClock.startingNow(timeScale),
                     DeliveryService.Timing.scaled(timeScale, SmtpTimeouts.rfc5321()));

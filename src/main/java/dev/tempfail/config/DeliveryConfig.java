@@ -37,7 +37,7 @@ public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<
         return new DeliveryConfig(
                 s.bool("delivery.enabled"),
                 s.optionalHostPort("delivery.smarthost", 25),
-                s.map("delivery.routes", v -> HostPort.parse(v, 25)),
+                routes(s),
                 s.integer("delivery.workers", 1, 10_000),
                 s.integer("delivery.per_destination", 1, 10_000),
                 s.duration("delivery.connection_reuse"),
@@ -46,6 +46,19 @@ public record DeliveryConfig(boolean enabled, Optional<HostPort> smarthost, Map<
                 s.integer("delivery.mx_address_limit", 1, 100),
                 s.integer("delivery.mx_port", 1, 65535),
                 s.isNull("delivery.destinations_file") ? Optional.empty() : Optional.of(s.path("delivery.destinations_file")));
+    }
+
+    /** The fields a {@code delivery.routes} entry may have besides its host (a string alone is the host). */
+    static final List<String> ROUTE_FIELDS = List.of("host", "tls", "tls_ca");
+
+    private static Map<String, HostPort> routes(Settings s) {
+        Map<String, HostPort> out = new java.util.LinkedHashMap<>();
+        s.table("delivery.routes", "host", ROUTE_FIELDS).forEach((domain, row) -> {
+            String key = "delivery.routes." + domain;
+            if (row.get("host") == null || row.get("host").isBlank()) throw s.error(key + ".host", "must be a non-empty value");
+            out.put(domain, s.parsed(key, row.get("host"), v -> HostPort.parse(v, 25)));
+        });
+        return Map.copyOf(out);
     }
 
     /** An IPv4 dotted quad or an IPv6 address, as opposed to a host name. */

@@ -155,6 +155,40 @@ public final class Settings {
         return Map.copyOf(out);
     }
 
+    /**
+     * A mapping of the user's own keys to either a scalar, read as the field {@code scalarField},
+     * or a mapping of the given {@code fields} (scalars): {@code example.com: "host:25"} and
+     * {@code example.com: {host: "host:25", tls: verify}} say the same but for {@code tls}.
+     * Keys are lower-cased; an unknown field stops start-up.
+     */
+    public Map<String, Map<String, String>> table(String key, String scalarField, List<String> fields) {
+        JsonNode n = node(key);
+        if (n == null || n.isNull()) return Map.of();
+        if (!n.isObject()) throw error(key, "must be a mapping of key: value");
+        Map<String, Map<String, String>> out = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> e : n.properties()) {
+            String entryKey = key + "." + e.getKey();
+            Map<String, String> row = new LinkedHashMap<>();
+            if (e.getValue().isObject()) {
+                for (Map.Entry<String, JsonNode> f : e.getValue().properties()) {
+                    if (!fields.contains(f.getKey())) {
+                        throw error(entryKey + "." + f.getKey(), "unknown key (known: " + String.join(", ", fields) + ")");
+                    }
+                    if (!f.getValue().isNull()) row.put(f.getKey(), f.getValue().asText().trim());
+                }
+            } else {
+                row.put(scalarField, e.getValue().asText().trim());
+            }
+            out.put(e.getKey().toLowerCase(Locale.ROOT), Map.copyOf(row));
+        }
+        return Map.copyOf(out);
+    }
+
+    /** Parses {@code text} for {@code key} with {@code parser}, whose exception message says what is wrong. */
+    public <T> T parsed(String key, String text, Function<String, T> parser) {
+        return parse(key, text, parser);
+    }
+
     /** The keys of a mapping, in file order (empty if the value is null). */
     public List<String> keys(String key) {
         JsonNode n = node(key);

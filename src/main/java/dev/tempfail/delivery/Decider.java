@@ -29,7 +29,12 @@ final class Decider {
     }
 
     /** What was decided, with the classification and the policy's decision kept for logs and throttles. */
-    record Decision(Attempt attempt, Classification classification, RetryDecision retry) {}
+    record Decision(Attempt attempt, Classification classification, RetryDecision retry) {
+        /** The same decision, its attempt recording the TLS the try ran over (null: clear text). */
+        Decision withTls(String tls, boolean verified) {
+            return new Decision(attempt.withTls(tls, verified), classification, retry);
+        }
+    }
 
     /**
      * @param noHostReached no host got as far as MAIL FROM: even a 5xx (a greeting) then only

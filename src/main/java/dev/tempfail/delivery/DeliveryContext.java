@@ -14,12 +14,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What every delivery job shares: the queue, the throttles, the providers' profiles, the route, the
- * client, the rules, the mail log, the events and the next hops' TLS policy.
+ * client, the rules, the mail log, the events, the next hops' TLS policy and MTA-STS.
  *
  * @param stopping set when the relay stops: a job that has not begun talking to its next hop
  *                 then ends without a try (its recipients are released with the rest)
  */
 record DeliveryContext(DeliveryConfig config, DeliveryQueue queue, Destinations destinations, DestinationProfiles profiles,
                        Router router, SmtpClient client, Decider decider, Notices notices, Lanes lanes, Clock clock,
-                       MailLog mailLog, DeliveryEvents events, NextHopSecurity security,
+                       MailLog mailLog, DeliveryEvents events, NextHopSecurity security, MtaStsGate mtaSts,
                        AtomicBoolean stopping) {}

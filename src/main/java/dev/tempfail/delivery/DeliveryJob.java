@@ -12,10 +12,12 @@ import dev.tempfail.reply.Category;
 import dev.tempfail.reply.DestinationProfile;
 import dev.tempfail.reply.DestinationEffect;
 import dev.tempfail.route.RouteResult;
+import dev.tempfail.route.Via;
 import dev.tempfail.smtp.DeliveryResult;
 import dev.tempfail.smtp.Envelope;
 import dev.tempfail.smtp.HostFailure;
 import dev.tempfail.smtp.RecipientResult;
+import dev.tempfail.smtp.Security;
 import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
 import dev.tempfail.smtp.Target;
@@ -39,7 +41,7 @@ import java.util.function.UnaryOperator;
  * retry policy makes of it.
  */
 final class DeliveryJob implements Runnable {
-    private static final Logger log = LoggerFactory.getLogger("delivery");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
 
     /** When recipients of a job that failed inside the relay are tried again. */
     private static final Duration FAILED_JOB_RETRY = Duration.ofMinutes(1);
@@ -70,7 +72,11 @@ final class DeliveryJob implements Runnable {
             if (throttled(domain)) return; // the operator may suspend a recipient domain as well as a next hop
             RouteResult route = ctx.router().route(domain);
             if (route instanceof RouteResult.Hosts hosts) {
-                handedOn = enterLane(hosts);
+                Security configured = ctx.security().forVia(hosts.via(),
+                        hosts.via() == Via.ROUTE ? ctx.router().routeKey(domain).orElse(null) : null);
+                MtaStsGate.Decision plan = ctx.mtaSts().apply(recipients.get(0).queueId(), domain, hosts, configured);
+                if (plan instanceof MtaStsGate.Decision.Go go) handedOn = enterLane(go);
+                else if (plan instanceof MtaStsGate.Decision.Refuse r) recordLocal(Stage.DNS, 451, r.status(), r.reason());
             } else if (route instanceof RouteResult.PermanentFailure f) {
                 recordLocal(Stage.DNS, 550, f.status(), f.reason());
             } else if (route instanceof RouteResult.TemporaryFailure f) {
@@ -84,7 +90,8 @@ final class DeliveryJob implements Runnable {
     }
 
     /** Returns true if the job went into the destination's lane (which then calls {@code done}). */
-    private boolean enterLane(RouteResult.Hosts hosts) throws Exception {
+    private boolean enterLane(MtaStsGate.Decision.Go go) throws Exception {
+        RouteResult.Hosts hosts = go.hosts();
         String destination = hosts.destination();
         if (throttled(destination)) return false;
         DestinationState throttle = ctx.destinations().get(destination).orElse(null);
@@ -100,7 +107,7 @@ final class DeliveryJob implements Runnable {
         }
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
-                if (!ctx.stopping().get() && !throttled(destination)) send(hosts);
+                if (!ctx.stopping().get() && !throttled(destination)) send(go);
             } catch (Exception | Error e) {
                 failSafe(e);
             } finally {
@@ -139,7 +146,8 @@ final class DeliveryJob implements Runnable {
         return true;
     }
 
-    private void send(RouteResult.Hosts hosts) throws Exception {
+    private void send(MtaStsGate.Decision.Go go) throws Exception {
+        RouteResult.Hosts hosts = go.hosts();
         String destination = hosts.destination();
         Instant turn = ctx.destinations().takeTurn(destination, ctx.clock().instant());
         if (turn.isAfter(ctx.clock().instant())) {
@@ -155,9 +163,10 @@ final class DeliveryJob implements Runnable {
         mayHaveSent = true;
         Instant connecting = ctx.clock().instant();
         DestinationProfile profile = profile(hosts);
-        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, ctx.security().forVia(hosts.via()),
+        DeliveryResult result = ctx.client().deliver(envelope, message::open, targets, go.security(),
                 profile == null ? 0 : profile.messagesPerConnection());
         Instant now = ctx.clock().instant();
+        ctx.mtaSts().afterDelivery(recipients.get(0).queueId(), go.testing(), result);
 
         Target used = result.target();
         if (used == null && !result.failedConnections().isEmpty()) {
@@ -172,6 +181,7 @@ final class DeliveryJob implements Runnable {
             RecipientResult rr = result.recipients().get(i);
             Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip,
                     result.connectionFailed(), now);
+            if (result.tls()) d = d.withTls(result.tlsCipher(), result.tlsVerified());
             decisions.add(d);
             accepted |= d.classification().isDelivered();
             Optional<DestinationEffect> effect = d.retry().destination();

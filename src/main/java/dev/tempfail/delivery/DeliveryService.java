@@ -1,17 +1,20 @@
 package dev.tempfail.delivery;
 
+import dev.tempfail.config.OutboundTlsConfig;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.events.DeliveryEvents;
 import dev.tempfail.maillog.MailLog;
 import dev.tempfail.queue.Database;
 import dev.tempfail.queue.DeliveryQueue;
 import dev.tempfail.queue.Destinations;
+import dev.tempfail.queue.MtaStsPolicyStore;
 import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.Wakeup;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryPolicy;
+import dev.tempfail.route.MtaStsPolicies;
 import dev.tempfail.route.Router;
 import dev.tempfail.smtp.SmtpClient;
 import org.slf4j.Logger;
@@ -34,7 +37,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * due recipients from the queue to their next hop.
  */
 public final class DeliveryService implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("delivery");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
     /** Recipients held in memory per worker (running, waiting, parked in lanes), as Postfix's active queue. */
     static final int IN_MEMORY_PER_WORKER = 50;
 
@@ -93,13 +96,17 @@ public final class DeliveryService implements AutoCloseable {
         this.queue = queue;
         this.clock = clock;
         this.wallClock = timing.wallClock();
+        NextHopSecurity security = NextHopSecurity.from(config.outboundTls());
+        OutboundTlsConfig.MtaSts sts = config.outboundTls().mtaSts();
+        MtaStsPolicies policies = !sts.enabled() ? null : MtaStsPolicies.create(config.delivery(), sts.httpsPort(),
+                NextHopSecurity.socketFactory(sts.httpsCa()), MtaStsGate.store(new MtaStsPolicyStore(db)), clock);
         ctx = new DeliveryContext(config.delivery(), queue, destinations,
                 profiles, new Router(config.delivery(), new Random()), new SmtpClient(config.smtp().hostname(), timing.smtpTimeouts(), true,
                         config.delivery().connectionReuse()),
                 decider, new Notices(config.smtp().hostname(), config.dsn(), config.retry().lifetime(), clock,
                         db.bodies(), mailLog),
                 new Lanes(workers), clock, mailLog, new DeliveryEvents(config.events().enabled()),
-                NextHopSecurity.from(config.outboundTls()), new AtomicBoolean());
+                security, new MtaStsGate(policies, security, mailLog), new AtomicBoolean());
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
         scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share,

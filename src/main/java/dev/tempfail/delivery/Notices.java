@@ -40,7 +40,7 @@ import java.util.Set;
  * {@code dsn.double_bounce_to} if one is set.
  */
 final class Notices {
-    private static final Logger log = LoggerFactory.getLogger("dsn");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/bounce");
     private static final Set<String> DEFAULT_NOTIFY = Set.of("FAILURE", "DELAY");
     /** The most of a header section a report quotes; the end of a longer one is left out. */
     private static final int MAX_QUOTED_HEADERS = 256 * 1024;

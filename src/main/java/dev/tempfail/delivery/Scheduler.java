@@ -43,7 +43,7 @@ import java.util.function.BiFunction;
  * fast is followed, and leases are kept alive).
  */
 final class Scheduler implements Runnable {
-    private static final Logger log = LoggerFactory.getLogger("delivery");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
     /** How often expired leases are looked for (in real time), at most; twice per lease time when that is shorter. */
     private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
     /** How long a domain's due recipients past its share wait before they are looked at again. */

@@ -53,6 +53,8 @@ final class Reasons {
                     + "round in a circle; their administrator needs to fix the forwarding or the MX records.";
             case NETWORK -> "The recipient's mail servers may be down or misconfigured; you can try again later "
                     + "or reach the recipient another way.";
+            case MTA_STS -> "Nothing is wrong with your message: the recipient's administrator needs to fix the "
+                    + "domain's MTA-STS policy or the certificates of its mail servers.";
             case UNKNOWN -> "The server's reply below may say more.";
         };
     }

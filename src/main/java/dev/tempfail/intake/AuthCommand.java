@@ -1,6 +1,7 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.auth.Users;
+import dev.tempfail.maillog.Refusal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.internal.server.BaseCommand;
@@ -20,7 +21,7 @@ import java.util.Locale;
  * {@code auth failed: client=[192.0.2.1], mechanism=PLAIN, user=<app1>, failures=3}.
  */
 final class AuthCommand extends BaseCommand {
-    private static final Logger log = LoggerFactory.getLogger("intake");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtpd");
 
     private final Users users;
     private final AuthFailures failures;
@@ -71,8 +72,9 @@ final class AuthCommand extends BaseCommand {
         }
         InetAddress client = sess.getRemoteAddress().getAddress();
         if (failures.lockedOut(client)) {
-            log.warn("auth refused: client=[{}], too many failed logins", client.getHostAddress());
-            sess.sendResponse("454 4.7.0 Too many failed authentication attempts, try again later");
+            String reply = "454 4.7.0 Too many failed authentication attempts, try again later";
+            sessions.mailLog().refused(Refusal.AUTH_LOCKED_OUT, sessions.client(sess), reply);
+            sess.sendResponse(reply);
             return;
         }
         String initial = args.length == 3 ? args[2] : null;
@@ -98,13 +100,12 @@ final class AuthCommand extends BaseCommand {
         if (ok) {
             failures.succeeded(client);
             sessions.authenticated(sess, user);
-            log.info("auth: client=[{}], mechanism={}, sasl_username={}", client.getHostAddress(), mechanism, user);
+            sessions.mailLog().authenticated(sessions.client(sess), mechanism, user);
             sess.sendResponse("235 2.7.0 Authentication successful");
             return;
         }
         int count = failures.failed(client);
-        log.warn("auth failed: client=[{}], mechanism={}, user=<{}>, failures={}", client.getHostAddress(), mechanism,
-                printable(user), count);
+        sessions.mailLog().authFailed(sessions.client(sess), mechanism, printable(user), count);
         slowDown(count);
         sess.sendResponse("535 5.7.8 Error: authentication failed");
     }

@@ -62,6 +62,11 @@ final class ClientSessions implements SessionHandler {
     private volatile boolean stopping;
 
     /** @param maxPerClient sessions from one address; {@code 0} for no limit of its own */
+    /** Where the commands of these sessions write what operators follow. */
+    MailLog mailLog() {
+        return mailLog;
+    }
+
     ClientSessions(int maxSessions, int maxPerClient, MailLog mailLog) {
         this.mailLog = mailLog;
         this.maxSessions = maxSessions;

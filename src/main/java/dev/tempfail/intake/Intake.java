@@ -22,7 +22,7 @@ import java.util.OptionalInt;
  * listener ({@code submission.listen}), all sharing one certificate and one queue.
  */
 public final class Intake implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("intake");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtpd");
 
     private final Map<ListenerKind, SmtpListener> listeners = new EnumMap<>(ListenerKind.class);
     private final ClientSessions sessions;

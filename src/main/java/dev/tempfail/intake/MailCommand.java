@@ -1,9 +1,8 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.config.AuthConfig;
+import dev.tempfail.maillog.Refusal;
 import dev.tempfail.smtp.Xtext;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.subethamail.smtp.internal.server.BaseCommand;
 import org.subethamail.smtp.server.Session;
 
@@ -16,7 +15,6 @@ import java.util.Map;
  * STARTTLS and AUTH; an authenticated user only as one of its {@code auth.senders}.
  */
 final class MailCommand extends BaseCommand {
-    private static final Logger log = LoggerFactory.getLogger("intake");
 
     private final long maxMessageSize;
     private final boolean dsn;
@@ -123,10 +121,10 @@ final class MailCommand extends BaseCommand {
         }
         if (!queue.hasRoomFor(declaredSize)) {
             // as Postfix: a temporary refusal, before the client sends anything big; it comes back when space does
-            log.warn("reject: MAIL from [{}]: {}: less than queue.min_free would be left on the queue's filesystem",
-                    sess.getRemoteAddress().getAddress().getHostAddress(),
-                    declaredSize > 0 ? "SIZE=" + declaredSize : "no SIZE");
-            sess.sendResponse("452 4.3.1 Insufficient system storage");
+            String reply = "452 4.3.1 Insufficient system storage"; // less than queue.min_free would be left
+            sessions.mailLog().rejected(Refusal.INSUFFICIENT_STORAGE, "MAIL", sessions.client(sess), reply, sender, null,
+                    sessions.isEsmtp(sess), sess.getHelo().orElse(null));
+            sess.sendResponse(reply);
             return;
         }
         sess.startMailTransaction();

@@ -70,10 +70,8 @@ final class SmtpListener implements AutoCloseable {
                 new RcptCommand(config, shared.dsn(), sessions, shared.mailLog()),
                 new DataCommand(config.maxMessageSize(), config.maxHops(), shared.acceptor(), sessions, shared.mailLog()),
                 new StartTlsCommand(shared.tls(), sessions),
-                SimpleCommand.rset(), SimpleCommand.noop(), SimpleCommand.quit(sessions),
-                SimpleCommand.vrfy(), SimpleCommand.help(),
-                SimpleCommand.notImplemented("EXPN"),
-                SimpleCommand.notImplemented("BDAT"))) {
+                new RsetCommand(), new NoopCommand(), new QuitCommand(sessions), new VrfyCommand(), new HelpCommand(),
+                new NotImplementedCommand("EXPN"), new NotImplementedCommand("BDAT"))) {
             commands.addCommand(command);
         }
     }

@@ -23,14 +23,14 @@ import java.util.Map;
  * ({@link TlsSocket}): the plain socket below then carries TLS records untouched.
  */
 final class StandardReplies {
-    private static final Map<String, String> EXACT = Map.of(
+    static final Map<String, String> EXACT = Map.of(
             "500 Error: command not implemented", "500 5.5.2 Error: command not recognized",
             "500 Error: bad syntax", "500 5.5.2 Error: bad syntax",
             "501 Input line length is too long!", "500 5.5.2 Error: line too long",
             "501 Syntax error: invalid character encoding.", "500 5.5.2 Error: invalid UTF-8 in command",
             "421 Too many connections, try again later", "421 4.7.0 Too many connections, try again later",
             "421 Timeout waiting for data from client.", "421 4.4.2 Error: timeout exceeded");
-    private static final String BARE_LINE_ENDING = "501 Syntax error at character position";
+    static final String BARE_LINE_ENDING = "501 Syntax error at character position";
 
     private StandardReplies() {}
 

@@ -15,7 +15,7 @@ import java.io.IOException;
  * injected before the handshake is ever taken as a command (CVE-2011-0411).
  */
 final class StartTlsCommand extends BaseCommand {
-    private static final Logger log = LoggerFactory.getLogger("intake");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtpd");
 
     private final ServerTls tls;
     private final ClientSessions sessions;

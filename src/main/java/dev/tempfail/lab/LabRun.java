@@ -75,7 +75,7 @@ public final class LabRun {
     }
 
     private final Options opts;
-    private final List<AcceptedMessage> dsnMessages = new CopyOnWriteArrayList<>();
+    private final List<ReceivedMessage> dsnMessages = new CopyOnWriteArrayList<>();
     private ReceiverLog receiverLog;
     private List<AttemptTrail.Turn> turns = List.of();
 
@@ -296,7 +296,7 @@ public final class LabRun {
                     Duration.between(scaledStart, t.arrived()).toSeconds(), outcome, status, rows));
         }
         List<LabReport.Dsn> dsns = new ArrayList<>();
-        for (AcceptedMessage m : dsnMessages) {
+        for (ReceivedMessage m : dsnMessages) {
             DeliveryReport d = DeliveryReport.parse(m.content());
             long atS = Duration.between(scaledStart, m.at()).toSeconds();
             String to = String.join(", ", m.recipients());

@@ -1,8 +1,13 @@
 package dev.tempfail.lab;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.Settings;
@@ -15,8 +20,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
-import java.util.Iterator;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -56,11 +61,11 @@ public record LabScript(String source, String name, String description, List<Str
     /** Scripted delays are real time; longer than this is surely a mistake. */
     static final Duration MAX_DELAY = Duration.ofMinutes(15);
 
-    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
+    private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
+            .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Pattern REPLY = Pattern.compile("[245][0-9][0-9]([ -][^\\r\\n]*)?(\\n[245][0-9][0-9]([ -][^\\r\\n]*)?)*");
     private static final Pattern ADDRESS = Pattern.compile("[^@\\s<>]+@[^@\\s<>]+");
-    private static final Set<String> TOP_KEYS = Set.of("description", "recipients", "start_minute", "rules");
-    private static final Set<String> MATCH_KEYS = Set.of("address", "local", "regex");
 
     public LabScript {
         recipients = List.copyOf(recipients);
@@ -143,6 +148,20 @@ public record LabScript(String source, String name, String description, List<Str
         return n.endsWith(".yaml") ? n.substring(0, n.length() - 5) : n.endsWith(".yml") ? n.substring(0, n.length() - 4) : n;
     }
 
+    /** The file as written, bound by Jackson, which refuses any key these records do not name. */
+    private record ScriptFile(String description, List<String> recipients, Integer startMinute, List<RuleFile> rules) {}
+
+    private record RuleFile(String name, String address, String local, String regex,
+                            JsonNode connect, JsonNode ehlo, JsonNode mail, JsonNode rcpt, JsonNode data) {
+        JsonNode at(LabStage stage) {
+            return Arrays.asList(connect, ehlo, mail, rcpt, data).get(stage.ordinal());
+        }
+    }
+
+    /** A stage written as a mapping (a reply alone, or a list of replies, is read as it stands). */
+    private record StageFile(String reply, List<String> replies, String greylist, String rateLimit, Integer maxConnections,
+                             JsonNode minutes, String delay) {}
+
     /** Parses and checks a script; {@code source} names it in errors. */
     public static LabScript parse(String source, String name, String yaml) {
         JsonNode root;
@@ -153,77 +172,88 @@ public record LabScript(String source, String name, String description, List<Str
                     + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
         }
         if (root == null || root.isNull() || root.isMissingNode()) throw new ConfigException(source, "", "the script is empty");
-        if (!root.isObject()) throw new ConfigException(source, "", "the top level must be a mapping (description, recipients, start_minute, rules)");
-        unknownKeys(source, "", root, TOP_KEYS);
-        String description = root.hasNonNull("description") ? text(source, "description", root.get("description")) : "";
-        List<String> recipients = new ArrayList<>();
-        if (root.hasNonNull("recipients")) {
-            JsonNode list = root.get("recipients");
-            if (!list.isArray()) throw new ConfigException(source, "recipients", "must be a list of addresses");
-            for (JsonNode n : list) {
-                String a = text(source, "recipients", n);
-                if (!ADDRESS.matcher(a).matches()) throw new ConfigException(source, "recipients", "'" + a + "' is not an address like user@lab.example");
-                recipients.add(a);
-            }
+        ScriptFile file = bind(source, "", root, root, ScriptFile.class);
+        List<String> recipients = file.recipients() == null ? List.of() : file.recipients();
+        for (String a : recipients) {
+            if (a == null || !ADDRESS.matcher(a).matches()) throw new ConfigException(source, "recipients", "'" + a + "' is not an address like user@lab.example");
         }
-        Integer startMinute = null;
-        if (root.hasNonNull("start_minute")) {
-            JsonNode n = root.get("start_minute");
-            if (!n.canConvertToInt() || !n.isIntegralNumber() || n.asInt() < 0 || n.asInt() > 59) {
-                throw new ConfigException(source, "start_minute", "must be a minute of the hour, 0 to 59");
-            }
-            startMinute = n.asInt();
+        if (file.startMinute() != null && (file.startMinute() < 0 || file.startMinute() > 59)) {
+            throw new ConfigException(source, "start_minute", "must be a minute of the hour, 0 to 59");
         }
-        JsonNode rulesNode = root.get("rules");
-        if (rulesNode == null || rulesNode.isNull()) throw new ConfigException(source, "rules", "missing (use 'rules: []' to accept everything)");
-        if (!rulesNode.isArray()) throw new ConfigException(source, "rules", "must be a list of rules");
+        if (file.rules() == null) throw new ConfigException(source, "rules", "missing (use 'rules: []' to accept everything)");
         List<Rule> rules = new ArrayList<>();
         Set<String> names = new LinkedHashSet<>();
-        for (int i = 0; i < rulesNode.size(); i++) {
-            Rule r = rule(source, i, rulesNode.get(i));
+        for (int i = 0; i < file.rules().size(); i++) {
+            Rule r = rule(source, i, file.rules().get(i));
             if (!names.add(r.name())) throw new ConfigException(source, "rule '" + r.name() + "'", "two rules have this name");
             rules.add(r);
         }
-        return new LabScript(source, name, description, recipients, startMinute, rules);
+        return new LabScript(source, name, file.description() == null ? "" : file.description(), recipients, file.startMinute(), rules);
     }
 
-    private static Rule rule(String source, int index, JsonNode node) {
-        String where = "rules[" + (index + 1) + "]";
-        if (!node.isObject()) throw new ConfigException(source, where, "a rule must be a mapping (name, address/local/regex, and stages)");
-        String name = node.hasNonNull("name") ? text(source, where + ".name", node.get("name")) : "rule " + (index + 1);
+    /**
+     * Binds {@code node} (at {@code key} in the script) to {@code type}; an unknown key or a value
+     * of the wrong kind is a {@link ConfigException} naming the place as the other errors do.
+     */
+    private static <T> T bind(String source, String key, JsonNode root, JsonNode node, Class<T> type) {
+        try {
+            return YAML.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            String at = key;
+            List<JsonMappingException.Reference> path = e instanceof JsonMappingException m ? m.getPath() : List.of();
+            for (int i = 0; i < path.size(); i++) {
+                JsonMappingException.Reference r = path.get(i);
+                if (i == 1 && key.isEmpty() && "rules".equals(path.get(0).getFieldName())) {
+                    JsonNode named = root.path("rules").path(r.getIndex()).path("name");
+                    at = "rule '" + (named.isValueNode() ? named.asText() : "rule " + (r.getIndex() + 1)) + "':";
+                } else if (r.getIndex() >= 0) {
+                    at += "[" + (r.getIndex() + 1) + "]";
+                } else {
+                    at += (at.isEmpty() ? "" : at.endsWith(":") ? " " : ".") + r.getFieldName();
+                }
+            }
+            if (at.endsWith(":")) at = at.substring(0, at.length() - 1);
+            if (e instanceof UnrecognizedPropertyException u) {
+                throw new ConfigException(source, at, "unknown key (known here: " + String.join(", ",
+                        new TreeSet<>(u.getKnownPropertyIds().stream().map(String::valueOf).toList())) + ")");
+            }
+            Class<?> wanted = e instanceof MismatchedInputException m ? m.getTargetType() : null;
+            throw new ConfigException(source, at, "must be " + (wanted == ScriptFile.class ? "a mapping (description, recipients, start_minute, rules)"
+                    : wanted == RuleFile.class ? "a mapping (name, address/local/regex, and stages)"
+                    : wanted == StageFile.class ? "a reply, a list of replies, or a mapping"
+                    : wanted != null && List.class.isAssignableFrom(wanted) ? "a list"
+                    : wanted == Integer.class ? "a whole number" : "text"));
+        }
+    }
+
+    private static Rule rule(String source, int index, RuleFile f) {
+        if (f == null) throw new ConfigException(source, "rules[" + (index + 1) + "]", "a rule must be a mapping (name, address/local/regex, and stages)");
+        String name = f.name() != null ? f.name() : "rule " + (index + 1);
         String rule = "rule '" + name + "'";
-        Set<String> allowed = new TreeSet<>(MATCH_KEYS);
-        allowed.add("name");
-        for (LabStage s : LabStage.values()) allowed.add(s.label());
-        unknownKeys(source, rule + ": ", node, allowed);
         Match match = new Match.All();
         int matchers = 0;
-        for (String k : MATCH_KEYS) {
-            if (!node.hasNonNull(k)) continue;
+        if (f.address() != null) {
             matchers++;
-            String v = text(source, rule + ": " + k, node.get(k));
-            match = switch (k) {
-                case "address" -> {
-                    if (!ADDRESS.matcher(v).matches()) throw new ConfigException(source, rule + ": address", "'" + v + "' is not an address like user@lab.example");
-                    yield new Match.Address(v.toLowerCase(Locale.ROOT));
-                }
-                case "local" -> {
-                    if (v.isEmpty() || v.contains("@")) throw new ConfigException(source, rule + ": local", "must be the part before the @, got '" + v + "'");
-                    yield new Match.LocalPart(v);
-                }
-                default -> {
-                    try {
-                        yield new Match.Regex(Pattern.compile(v, Pattern.CASE_INSENSITIVE));
-                    } catch (PatternSyntaxException e) {
-                        throw new ConfigException(source, rule + ": regex", "not a valid regular expression: " + e.getDescription());
-                    }
-                }
-            };
+            if (!ADDRESS.matcher(f.address()).matches()) throw new ConfigException(source, rule + ": address", "'" + f.address() + "' is not an address like user@lab.example");
+            match = new Match.Address(f.address().toLowerCase(Locale.ROOT));
+        }
+        if (f.local() != null) {
+            matchers++;
+            if (f.local().isEmpty() || f.local().contains("@")) throw new ConfigException(source, rule + ": local", "must be the part before the @, got '" + f.local() + "'");
+            match = new Match.LocalPart(f.local());
+        }
+        if (f.regex() != null) {
+            matchers++;
+            try {
+                match = new Match.Regex(Pattern.compile(f.regex(), Pattern.CASE_INSENSITIVE));
+            } catch (PatternSyntaxException e) {
+                throw new ConfigException(source, rule + ": regex", "not a valid regular expression: " + e.getDescription());
+            }
         }
         if (matchers > 1) throw new ConfigException(source, rule, "give at most one of address, local, regex (none: every recipient)");
         Map<LabStage, Behaviour> stages = new EnumMap<>(LabStage.class);
         for (LabStage s : LabStage.values()) {
-            JsonNode b = node.get(s.label());
+            JsonNode b = f.at(s);
             if (b == null || b.isNull()) continue;
             String key = rule + ": " + s.label();
             if (!s.knowsRecipient() && !(match instanceof Match.All)) {
@@ -237,50 +267,52 @@ public record LabScript(String source, String name, String description, List<Str
     }
 
     private static Behaviour behaviour(String source, String key, LabStage stage, JsonNode node) {
-        if (node.isTextual() || node.isNumber()) return new Behaviour.Fixed(reply(source, key, stage, node), Duration.ZERO);
-        if (node.isArray()) return new Behaviour.Sequence(replies(source, key, stage, node), Duration.ZERO);
-        if (!node.isObject()) throw new ConfigException(source, key, "must be a reply, a list of replies, or a mapping");
-        unknownKeys(source, key + ".", node, Set.of("reply", "replies", "greylist", "rate_limit", "max_connections", "minutes", "delay"));
+        if (node.isTextual() || node.isNumber()) return new Behaviour.Fixed(reply(source, key, stage, node.asText()), Duration.ZERO);
+        if (node.isArray()) return new Behaviour.Sequence(replies(source, key, stage, bind(source, key, node, node, List.class)), Duration.ZERO);
+        StageFile b = bind(source, key, node, node, StageFile.class);
         Duration delay = Duration.ZERO;
-        if (node.hasNonNull("delay")) {
-            delay = duration(source, key + ".delay", node.get("delay"));
+        if (b.delay() != null) {
+            delay = duration(source, key + ".delay", b.delay());
             if (delay.compareTo(MAX_DELAY) > 0) throw new ConfigException(source, key + ".delay", "at most " + MAX_DELAY.toMinutes() + "m (delays are real time)");
         }
         List<String> kinds = new ArrayList<>();
-        for (String k : List.of("replies", "greylist", "rate_limit", "max_connections", "minutes")) if (node.hasNonNull(k)) kinds.add(k);
+        if (b.replies() != null) kinds.add("replies");
+        if (b.greylist() != null) kinds.add("greylist");
+        if (b.rateLimit() != null) kinds.add("rate_limit");
+        if (b.maxConnections() != null) kinds.add("max_connections");
+        if (b.minutes() != null) kinds.add("minutes");
         if (kinds.size() > 1) throw new ConfigException(source, key, "give one of replies, greylist, rate_limit, max_connections, minutes, not " + String.join(" and ", kinds));
-        String reply = node.hasNonNull("reply") ? reply(source, key + ".reply", stage, node.get("reply")) : null;
+        String reply = b.reply() != null ? reply(source, key + ".reply", stage, b.reply()) : null;
         if (kinds.isEmpty()) {
             return reply == null ? new Behaviour.DelayOnly(delay) : new Behaviour.Fixed(reply, delay);
         }
         String kind = kinds.get(0);
         String k = key + "." + kind;
-        JsonNode v = node.get(kind);
         switch (kind) {
             case "replies" -> {
                 if (reply != null) throw new ConfigException(source, key, "give reply or replies, not both");
-                return new Behaviour.Sequence(replies(source, k, stage, v), delay);
+                return new Behaviour.Sequence(replies(source, k, stage, b.replies()), delay);
             }
             case "greylist" -> {
                 if (!stage.knowsRecipient()) throw new ConfigException(source, k, "greylisting needs the recipient: script it at rcpt or data");
-                Duration window = duration(source, k, v);
+                Duration window = duration(source, k, b.greylist());
                 if (window.isZero()) throw new ConfigException(source, k, "must be longer than 0");
                 return new Behaviour.Greylist(window, refusal(source, key, reply, "451 4.7.1 <{rcpt}>: Recipient address rejected: "
                         + "Greylisted for " + window.toSeconds() + " seconds, see http://postgrey.schweikert.ch/help/{domain}.html"), delay);
             }
             case "rate_limit" -> {
                 if (stage == LabStage.CONNECT || stage == LabStage.EHLO) throw new ConfigException(source, k, "a rate per sender needs the sender: script it at mail, rcpt or data");
-                int perHour = perHour(source, k, v);
+                int perHour = perHour(source, k, b.rateLimit());
                 return new Behaviour.RateLimit(perHour, refusal(source, key, reply,
                         "450 4.7.1 Temporary delayed by rate limit, try later (" + perHour + "/h)"), delay);
             }
             case "max_connections" -> {
                 if (stage != LabStage.CONNECT) throw new ConfigException(source, k, "only at connect");
-                if (!v.isIntegralNumber() || v.asInt() < 1) throw new ConfigException(source, k, "must be a whole number of connections, at least 1");
-                return new Behaviour.ConnectionCap(v.asInt(), refusal(source, key, reply, "421 4.7.0 Too many concurrent connections, try again later"), delay);
+                if (b.maxConnections() < 1) throw new ConfigException(source, k, "must be a whole number of connections, at least 1");
+                return new Behaviour.ConnectionCap(b.maxConnections(), refusal(source, key, reply, "421 4.7.0 Too many concurrent connections, try again later"), delay);
             }
             default -> {
-                return new Behaviour.Minutes(minutes(source, k, v), refusal(source, key, reply, "451 4.7.1 Service unavailable - try again later"), delay);
+                return new Behaviour.Minutes(minutes(source, k, b.minutes()), refusal(source, key, reply, "451 4.7.1 Service unavailable - try again later"), delay);
             }
         }
     }
@@ -291,17 +323,20 @@ public record LabScript(String source, String name, String description, List<Str
         return reply;
     }
 
-    private static List<String> replies(String source, String key, LabStage stage, JsonNode node) {
-        if (!node.isArray() || node.isEmpty()) throw new ConfigException(source, key, "must be a non-empty list of replies");
+    private static List<String> replies(String source, String key, LabStage stage, List<?> list) {
+        if (list.isEmpty()) throw new ConfigException(source, key, "must be a non-empty list of replies");
         List<String> out = new ArrayList<>();
         int i = 1;
-        for (JsonNode n : node) out.add(reply(source, key + "[" + i++ + "]", stage, n));
+        for (Object n : list) {
+            String at = key + "[" + i++ + "]";
+            if (!(n instanceof String || n instanceof Number)) throw new ConfigException(source, at, "must be an SMTP reply like \"451 4.7.1 Try again later\"");
+            out.add(reply(source, at, stage, n.toString()));
+        }
         return out;
     }
 
-    private static String reply(String source, String key, LabStage stage, JsonNode node) {
-        if (!node.isTextual() && !node.isNumber()) throw new ConfigException(source, key, "must be an SMTP reply like \"451 4.7.1 Try again later\"");
-        String r = node.asText().strip().replace("\r\n", "\n");
+    private static String reply(String source, String key, LabStage stage, String text) {
+        String r = text.strip().replace("\r\n", "\n");
         if (!REPLY.matcher(r).matches()) {
             throw new ConfigException(source, key, "'" + r + "' is not an SMTP reply: a 2xx, 4xx or 5xx code, a space and text, e.g. \"451 4.7.1 Try again later\"");
         }
@@ -312,19 +347,19 @@ public record LabScript(String source, String name, String description, List<Str
         return r;
     }
 
-    private static Duration duration(String source, String key, JsonNode node) {
+    private static Duration duration(String source, String key, String text) {
         try {
-            return Settings.parseDuration(node.asText());
+            return Settings.parseDuration(text);
         } catch (IllegalArgumentException e) {
             throw new ConfigException(source, key, e.getMessage());
         }
     }
 
-    private static int perHour(String source, String key, JsonNode node) {
-        String t = node.asText().strip().toLowerCase(Locale.ROOT);
+    private static int perHour(String source, String key, String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
         java.util.regex.Matcher m = Pattern.compile("([0-9]{1,6})\\s*(/\\s*h(our)?)?").matcher(t);
         if (!m.matches() || Integer.parseInt(m.group(1)) < 1) {
-            throw new ConfigException(source, key, "must be a rate like 2/h (at least 1), got '" + node.asText() + "'");
+            throw new ConfigException(source, key, "must be a rate like 2/h (at least 1), got '" + text + "'");
         }
         return Integer.parseInt(m.group(1));
     }
@@ -349,21 +384,6 @@ public record LabScript(String source, String name, String description, List<Str
         }
         if (out.isEmpty()) throw new ConfigException(source, key, "names no minute");
         return out;
-    }
-
-    private static String text(String source, String key, JsonNode node) {
-        if (!node.isValueNode()) throw new ConfigException(source, key, "must be text");
-        return node.asText();
-    }
-
-    private static void unknownKeys(String source, String prefix, JsonNode node, Set<String> allowed) {
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String k = it.next();
-            if (!allowed.contains(k)) {
-                throw new ConfigException(source, prefix + k,
-                        "unknown key (known here: " + String.join(", ", new TreeSet<>(allowed)) + ")");
-            }
-        }
     }
 
     /** The addresses {@code lab run} sends message 1..n to: the script's list, those its rules name, else userN@lab.example. */

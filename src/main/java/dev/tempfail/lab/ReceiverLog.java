@@ -3,6 +3,7 @@ package dev.tempfail.lab;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -14,8 +15,21 @@ import java.util.function.Consumer;
 public final class ReceiverLog {
     static final int LIMIT = 200_000;
 
-    /** One line: {@code >} a command from the client, {@code <} a reply, {@code *} an event (connection, message). */
-    public record Entry(Instant at, int session, char direction, String line) {
+    /**
+     * One line: {@code >} a command from the client, {@code <} a reply, {@code *} an event
+     * (connection, message). For a command: whether it came over TLS, and whether the client had
+     * already sent more ({@code moreInputWaiting}, which shows PIPELINING).
+     */
+    public record Entry(Instant at, int session, char direction, String line, boolean tls, boolean moreInputWaiting) {
+        /** A command's verb: {@code MAIL}, {@code RCPT}, {@code EHLO}, ... */
+        public String verb() {
+            int sp = line.indexOf(' ');
+            int colon = line.indexOf(':');
+            int end = sp < 0 ? line.length() : sp;
+            if (colon > 0 && colon < end) end = colon;
+            return line.substring(0, end).toUpperCase(Locale.ROOT);
+        }
+
         @Override
         public String toString() {
             return at + " [" + session + "] " + direction + " " + line;
@@ -32,7 +46,11 @@ public final class ReceiverLog {
     }
 
     void add(Instant at, int session, char direction, String line) {
-        Entry e = new Entry(at, session, direction, line);
+        add(at, session, direction, line, false, false);
+    }
+
+    void add(Instant at, int session, char direction, String line, boolean tls, boolean moreInputWaiting) {
+        Entry e = new Entry(at, session, direction, line, tls, moreInputWaiting);
         synchronized (this) {
             if (entries.size() >= LIMIT) {
                 entries.subList(0, LIMIT / 10).clear();

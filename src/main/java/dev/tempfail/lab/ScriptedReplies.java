@@ -20,24 +20,8 @@ import java.util.Map;
  * connection from that client address; at MAIL, the n-th transaction from that sender; at RCPT
  * and DATA, the n-th try of that recipient.
  */
-public final class ScriptedReplies {
+public final class ScriptedReplies implements Answers {
     private static final Duration HOUR = Duration.ofHours(1);
-
-    /**
-     * The answer at one stage.
-     *
-     * @param reply the reply to send, placeholders filled; null: let the command through with the
-     *              receiver's own positive reply
-     * @param delay real time to wait before answering
-     * @param rule  the rule that answered; null when none did
-     */
-    public record Answer(String reply, Duration delay, String rule) {
-        static final Answer PASS = new Answer(null, Duration.ZERO, null);
-
-        public boolean passes() {
-            return reply == null || reply.startsWith("2");
-        }
-    }
 
     private final LabScript script;
     private final Clock clock;
@@ -54,24 +38,27 @@ public final class ScriptedReplies {
         return script;
     }
 
-    /** A new connection from {@code client}, with {@code open} others already open. */
+    @Override
     public synchronized Answer connect(String client, int open) {
         return answer(LabStage.CONNECT, null, client, "", client, open);
     }
 
+    @Override
     public synchronized Answer ehlo(String client) {
         return answer(LabStage.EHLO, null, client, "", client, 0);
     }
 
+    @Override
     public synchronized Answer mail(String client, String sender) {
         return answer(LabStage.MAIL, null, client, sender, sender, 0);
     }
 
+    @Override
     public synchronized Answer rcpt(String client, String sender, String recipient) {
         return answer(LabStage.RCPT, recipient, client, sender, recipient.toLowerCase(Locale.ROOT), 0);
     }
 
-    /** The reply to the final dot, for a transaction whose accepted recipients are {@code recipients}. */
+    @Override
     public synchronized Answer data(String client, String sender, List<String> recipients) {
         for (LabScript.Rule rule : script.rules()) {
             if (rule.at(LabStage.DATA).isEmpty()) continue;

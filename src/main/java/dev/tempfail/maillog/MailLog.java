@@ -96,6 +96,18 @@ public final class MailLog {
         refusal(reason);
     }
 
+    /** A client logged in; its messages then carry {@code sasl_username=} too. */
+    public void authenticated(Client client, String mechanism, String user) {
+        kv(smtpd.atInfo(), "event", "auth", "client", client.toString(), "mechanism", mechanism, "user", user)
+                .log("{}: sasl_method={}, sasl_username={}", client, mechanism, user);
+    }
+
+    /** A failed login, as Postfix's {@code warning: name[ip]: SASL PLAIN authentication failed}, with the failures in a row. */
+    public void authFailed(Client client, String mechanism, String user, int failures) {
+        kv(smtpd.atWarn(), "event", "auth_failed", "client", client.toString(), "mechanism", mechanism, "user", user,
+                "failures", failures).log("{}: SASL {} authentication failed: user=<{}>, failures={}", client, mechanism, user, failures);
+    }
+
     private void refusal(Refusal reason) {
         Counter.builder("tempfail.intake.refusals").description("commands and messages refused at intake")
                 .tag("reason", reason.label()).register(registry).increment();
@@ -151,6 +163,15 @@ public final class MailLog {
     public void tlsEstablished(String queueId, String relay, String cipher, boolean verified) {
         kv(smtp.atInfo(), "event", "tls", "queue_id", queueId, "relay", relay, "tls", cipher, "verified", verified)
                 .log("{}: {} TLS connection established to {}: {}", queueId, verified ? "Verified" : "Untrusted", relay, cipher);
+    }
+
+    /**
+     * What a recipient domain's MTA-STS policy did to a delivery: an MX host not used, a host
+     * that would have been refused in testing mode, no host left.
+     */
+    public void mtaSts(String queueId, String domain, String mode, String what) {
+        kv(smtp.atInfo(), "event", "mta_sts", "queue_id", queueId, "domain", domain, "mode", mode, "detail", what)
+                .log("{}: MTA-STS policy of {} (mode {}): {}", queueId, domain, mode, what);
     }
 
     /** One host of several failed before the recipients got a reply from another (or none did). */

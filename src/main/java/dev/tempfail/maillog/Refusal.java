@@ -8,6 +8,8 @@ public enum Refusal {
     BARE_LINE_ENDING,
     TOO_MANY_HOPS,
     TOO_MANY_CONNECTIONS,
+    INSUFFICIENT_STORAGE,
+    AUTH_LOCKED_OUT,
     QUEUE_ERROR;
 
     public String label() {

@@ -22,7 +22,7 @@ import java.util.Set;
  * the operator restores the body from a backup or removes the message.
  */
 final class BodySweep {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
 
     private BodySweep() {}
 

@@ -39,7 +39,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * {@code remote_apply} are kept). A server running with {@code fsync=off} is reported at start.
  */
 public final class Database implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(Database.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** Turns synchronous_commit on for the session if something turned it off; keeps it as it is otherwise. */
     static final String FORCE_SYNCHRONOUS_COMMIT =
             "SELECT set_config('synchronous_commit', 'on', false) WHERE current_setting('synchronous_commit') = 'off'";

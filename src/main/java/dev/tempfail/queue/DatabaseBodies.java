@@ -38,7 +38,7 @@ import java.util.List;
  * moment.
  */
 public final class DatabaseBodies implements BodyStore {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** The most bytes in one chunk: the buffer a session or a reader holds. */
     static final int CHUNK = 64 * 1024;
     /** A body another node wrote within this long may belong to a session still going on there. */

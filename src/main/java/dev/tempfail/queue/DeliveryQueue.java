@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * is taken, fenced, extended and reclaimed) are the package's contract: see package-info.
  */
 public final class DeliveryQueue {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** The due states, in the order they are leased: fresh mail before retries. */
     private static final List<String> DUE_STATES = List.of("queued", "deferred");
     /** How many candidates a lease call looks at per recipient it may take, so that postponed rows do not stop it. */
@@ -301,7 +301,8 @@ public final class DeliveryQueue {
         {
             try (PreparedStatement lock = c.prepareStatement("SELECT id FROM message WHERE id = ? FOR UPDATE");
                  PreparedStatement a = c.prepareStatement("INSERT INTO attempt (recipient_id, at, remote_host, remote_ip, "
-                    + "stage, code, status, text, verdict, category, wait_ms, why) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                    + "stage, code, status, text, verdict, category, wait_ms, why, tls, tls_verified) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
                  PreparedStatement u = c.prepareStatement("UPDATE recipient SET state = ?, attempts = attempts + 1, "
                          + "next_attempt_at = ?, lease_owner = NULL, lease_token = NULL, lease_until = NULL, last_code = ?, last_status = ?, "
                          + "last_text = ?, last_host = ?, last_stage = ?, category = ?, streak = ?, final_at = ?, "
@@ -326,6 +327,9 @@ public final class DeliveryQueue {
                     a.setString(10, t.category());
                     setLong(a, 11, t.nextAttempt() == null ? null : t.nextAttempt().toEpochMilli() - at);
                     a.setString(12, t.why());
+                    a.setString(13, t.tls());
+                    if (t.tlsVerified() == null) a.setNull(14, java.sql.Types.BOOLEAN);
+                    else a.setBoolean(14, t.tlsVerified());
                     a.addBatch();
 
                     u.setString(1, t.state().dbName());

@@ -107,11 +107,6 @@ public final class Destinations {
             this.update = update;
         }
 
-        /** A change that sets the state, whatever it was. */
-        public static Change to(String name, DestinationState state) {
-            return new Change(name, old -> state);
-        }
-
         public String name() {
             return name;
         }

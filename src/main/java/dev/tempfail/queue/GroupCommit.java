@@ -35,7 +35,7 @@ import java.util.concurrent.TimeoutException;
  * callers it held and is replaced by a new thread.
  */
 final class GroupCommit implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
 
     /** The most works in one commit: enough to amortise the write, small enough to keep latency low. */
     static final int MAX_BATCH = 64;

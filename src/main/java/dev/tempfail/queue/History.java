@@ -21,7 +21,7 @@ import java.util.List;
  * transaction against intake and delivery.
  */
 public final class History {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** Messages deleted per transaction by {@link #purge}. */
     static final int PURGE_BATCH = 500;
 

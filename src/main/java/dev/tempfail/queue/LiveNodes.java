@@ -25,7 +25,7 @@ import java.util.List;
  * {@link #REFRESH}, the one moment the cluster may briefly open more than N.
  */
 public final class LiveNodes {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** How often the node table is read again. */
     static final Duration REFRESH = Duration.ofSeconds(5);
     /** One node alone: every share is the whole limit. */

@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  * leases it held expire and are taken over (see the package's lease contract).
  */
 public final class NodeHeartbeat implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     public static final Duration INTERVAL = Duration.ofSeconds(10);
     /** Three missed heartbeats: the node is listed as silent. */
     public static final Duration SILENT_AFTER = INTERVAL.multipliedBy(3);

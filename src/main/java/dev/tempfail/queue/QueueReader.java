@@ -232,7 +232,8 @@ public final class QueueReader {
     private static Map<Long, List<QueueView.Try>> tries(Connection c, long messageId) throws SQLException {
         Map<Long, List<QueueView.Try>> out = new LinkedHashMap<>();
         try (PreparedStatement s = c.prepareStatement("SELECT a.recipient_id, a.at, a.remote_host, a.remote_ip, a.stage, a.code, "
-                + "a.status, a.text, a.verdict, a.category, a.wait_ms, a.why FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
+                + "a.status, a.text, a.verdict, a.category, a.wait_ms, a.why, a.tls, a.tls_verified "
+                + "FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
                 + "WHERE r.message_id = ? ORDER BY a.id")) {
             s.setLong(1, messageId);
             try (ResultSet r = s.executeQuery()) {
@@ -242,10 +243,12 @@ public final class QueueReader {
                     Integer codeOrNull = r.wasNull() ? null : code;
                     long wait = r.getLong(11);
                     Long waitMs = r.wasNull() ? null : wait;
+                    boolean verified = r.getBoolean(14);
+                    Boolean verifiedOrNull = r.wasNull() ? null : verified;
                     out.computeIfAbsent(r.getLong(1), k -> new ArrayList<>()).add(new QueueView.Try(iso(at), r.getString(3),
                             r.getString(4), r.getString(5), codeOrNull, r.getString(7), r.getString(8), r.getString(9),
                             r.getString(10), waitMs == null ? null : waitMs / 1000, waitMs == null ? null : iso(at + waitMs),
-                            r.getString(12)));
+                            r.getString(12), r.getString(13), verifiedOrNull));
                 }
             }
         }

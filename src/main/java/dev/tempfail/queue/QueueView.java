@@ -20,9 +20,12 @@ public final class QueueView {
      * @param reply     the whole reply, every line
      * @param waitS     the wait chosen after it (deferred only)
      * @param why       why that wait (the retry policy's words)
+     * @param tls         the TLS protocol and cipher the try ran over; null for clear text or no connection
+     * @param tlsVerified with TLS: whether the certificate chain and name were verified
      */
     public record Try(String at, String host, String ip, String stage, Integer code, String status, String reply,
-                      String verdict, String category, Long waitS, String nextAttemptAt, String why) {}
+                      String verdict, String category, Long waitS, String nextAttemptAt, String why, String tls,
+                      Boolean tlsVerified) {}
 
     /** A recipient; {@code tries} is given by {@code show} (every attempt), left out of listings. */
     public record Recipient(String address, String state, int attempts, String nextAttemptAt, String category,

@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
  * group commit ({@link #sync}), before the commit that names the files counts.
  */
 public final class SpoolFiles implements BodyStore {
-    private static final Logger log = LoggerFactory.getLogger("queue");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/queue");
     /** Queue ids: the only names we write, so a key from the database never points elsewhere. */
     private static final Pattern KEY = Pattern.compile("[0-9A-Za-z]{1,64}");
     /** The write buffer per message in flight: the heap a session needs, whatever the message size. */

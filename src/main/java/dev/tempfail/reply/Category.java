@@ -37,6 +37,8 @@ public enum Category {
     LOOP(false, "the message went round in a mail loop between servers (too many hops, or a server "
             + "that sends it back to itself)"),
     NETWORK(false, "we could not reach the receiving server, or the connection broke"),
+    MTA_STS(true, "the recipient's domain publishes an MTA-STS policy (RFC 8461) that allows delivery only to "
+            + "its listed mail servers over verified TLS, and none of them could be reached that way"),
     UNKNOWN(false, "the receiving server did not accept it");
 
     private final boolean transientOnly;

@@ -1,6 +1,5 @@
 package dev.tempfail.reply;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.DeliveryConfig;
@@ -13,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -48,9 +46,6 @@ public final class DestinationProfiles {
     public static final String SHIPPED = "/defaults/destinations.yaml";
     /** No profiles at all: for tests and tools that want the rules alone. */
     public static final DestinationProfiles NONE = new DestinationProfiles(List.of());
-
-    private static final Set<String> KEYS = Set.of("name", "mx", "source", "connections", "messages_per_connection",
-            "replies");
 
     private final List<DestinationProfile> profiles;
 
@@ -127,58 +122,50 @@ public final class DestinationProfiles {
         }
     }
 
+    /** A profiles file as written: its one key. */
+    record ProfilesFile(List<JsonNode> profiles) {}
+
+    /** One profile as written, before its values are checked. */
+    record ProfileSpec(String name, List<String> mx, String source, Integer connections, Integer messagesPerConnection,
+                       List<JsonNode> replies) {}
+
     /** Parses one profiles file; {@code source} names it in errors. */
     public static List<DestinationProfile> parse(String yaml, String source) {
-        JsonNode root;
-        try {
-            root = ReplyRules.YAML.readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage());
-        }
-        if (root == null || root.isNull() || root.isMissingNode()) return List.of();
-        if (!root.isObject() || root.size() != 1 || !root.has("profiles")) {
-            throw new ConfigException(source, "", "must be a mapping with one key, `profiles:`, a list of profiles");
-        }
-        JsonNode list = root.get("profiles");
-        if (list.isNull()) return List.of();
-        if (!list.isArray()) throw new ConfigException(source, "profiles", "must be a list of profiles");
+        ProfilesFile file = YamlBinding.file(yaml, source, ProfilesFile.class, "profiles");
+        if (file == null || file.profiles() == null) return List.of();
         List<DestinationProfile> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int index = 0;
-        for (JsonNode node : list) {
+        for (JsonNode node : file.profiles()) {
             index++;
-            DestinationProfile p = profile(node, source, index);
+            String at = "profile #" + index;
+            ProfileSpec spec;
+            try {
+                spec = YamlBinding.element(node, ProfileSpec.class);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source, at, e.getMessage());
+            }
+            DestinationProfile p = profile(spec, source, at);
             if (!names.add(p.name())) throw new ConfigException(source, "profile '" + p.name() + "'", "another profile has the same name");
             out.add(p);
         }
         return out;
     }
 
-    private static DestinationProfile profile(JsonNode node, String source, int index) {
-        String at = "profile #" + index;
-        if (!node.isObject()) throw new ConfigException(source, at, "must be a mapping (name:, mx:, source:, ...)");
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!KEYS.contains(key)) {
-                throw new ConfigException(source, at, "unknown key '" + key + "' (known: "
-                        + KEYS.stream().sorted().collect(Collectors.joining(", ")) + ")");
-            }
-        }
-        String name = text(node, "name", source, at);
+    private static DestinationProfile profile(ProfileSpec spec, String source, String at) {
+        String name = required(spec.name(), "name", source, at);
         at = at + " '" + name + "'";
-        String origin = text(node, "source", source, at);
-        JsonNode mx = node.get("mx");
-        List<String> suffixes = new ArrayList<>();
-        if (mx != null && mx.isTextual()) suffixes.add(suffix(mx.asText()));
-        else if (mx != null && mx.isArray()) for (JsonNode s : mx) suffixes.add(suffix(s.asText()));
+        String origin = required(spec.source(), "source", source, at);
+        List<String> suffixes = spec.mx() == null ? List.of()
+                : spec.mx().stream().map(s -> s == null ? "" : suffix(s)).toList();
         if (suffixes.isEmpty() || suffixes.contains("")) {
             throw new ConfigException(source, at, "mx: required, one or a list of MX host name suffixes like .yahoodns.net");
         }
-        int connections = count(node, "connections", source, at);
-        int perConnection = count(node, "messages_per_connection", source, at);
+        int connections = count(spec.connections(), "connections", source, at);
+        int perConnection = count(spec.messagesPerConnection(), "messages_per_connection", source, at);
         Pattern hosts = Pattern.compile(suffixes.stream().map(s -> "(?:^|\\.)" + Pattern.quote(s) + "\\.?$")
                 .collect(Collectors.joining("|")), Pattern.CASE_INSENSITIVE);
-        List<ReplyRule> replies = ReplyRules.parseList(node.get("replies"), source + ": " + at, "replies", hosts);
+        List<ReplyRule> replies = ReplyRules.parseList(spec.replies(), source + ": " + at, hosts);
         return new DestinationProfile(name, suffixes, origin, connections, perConnection, replies);
     }
 
@@ -188,18 +175,16 @@ public final class DestinationProfiles {
         return v.endsWith(".") ? v.substring(0, v.length() - 1) : v;
     }
 
-    private static String text(JsonNode node, String key, String source, String at) {
-        JsonNode v = node.get(key);
-        if (v == null || !v.isValueNode() || v.asText().isBlank()) throw new ConfigException(source, at, key + ": required");
-        return v.asText().trim();
+    private static String required(String value, String key, String source, String at) {
+        if (value == null || value.isBlank()) throw new ConfigException(source, at, key + ": required");
+        return value.trim();
     }
 
-    private static int count(JsonNode node, String key, String source, String at) {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) return 0;
-        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.intValue() < 0 || v.intValue() > 100_000) {
-            throw new ConfigException(source, at, key + ": must be a whole number from 0 to 100000, got '" + v.asText() + "'");
+    private static int count(Integer value, String key, String source, String at) {
+        if (value == null) return 0;
+        if (value < 0 || value > 100_000) {
+            throw new ConfigException(source, at, key + ": must be a whole number from 0 to 100000, got '" + value + "'");
         }
-        return v.intValue();
+        return value;
     }
 }

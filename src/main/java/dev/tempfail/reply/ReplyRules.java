@@ -1,10 +1,7 @@
 package dev.tempfail.reply;
 
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.RetryConfig;
 import dev.tempfail.config.Settings;
@@ -20,8 +17,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.Iterator;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -56,11 +51,6 @@ public final class ReplyRules {
     /** Where the shipped rules live on the classpath. */
     public static final String SHIPPED = "/defaults/replies.yaml";
     private static final String SHIPPED_SOURCE = "embedded defaults" + SHIPPED;
-    static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory())
-            .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
-    private static final Set<String> KEYS = Set.of("name", "stage", "code", "status", "text", "host", "category",
-            "wait", "note", "new_transaction");
-    private static final Set<String> CONDITIONS = Set.of("stage", "code", "status", "text", "host");
     private static final Pattern CODE = Pattern.compile("[1-5][0-9xX]{2}");
     private static final Pattern STATUS = Pattern.compile("([245*xX])\\.([0-9]{1,3}\\*?|\\*)\\.([0-9]{1,3}\\*?|\\*)");
 
@@ -133,132 +123,79 @@ public final class ReplyRules {
         return parse(text, file.toString());
     }
 
+    /** A rules file as written: its one key. */
+    record RulesFile(List<JsonNode> rules) {}
+
+    /** One rule as written, before its values are checked ({@code wait} cannot be a component's name). */
+    record RuleSpec(String name, List<String> stage, List<String> code, List<String> status, String text, String host,
+                    String category, @JsonProperty("wait") String waitAtLeast, String note, Boolean newTransaction) {}
+
     /** Parses one rules file; {@code source} names it in errors and in each rule. */
     public static List<ReplyRule> parse(String yaml, String source) {
-        JsonNode root;
-        try {
-            root = YAML.readTree(yaml);
-        } catch (JsonProcessingException e) {
-            throw new ConfigException(source, "", "not valid YAML: " + e.getOriginalMessage()
-                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ")"));
-        }
-        if (root == null || root.isNull() || root.isMissingNode()) return List.of();
-        if (!root.isObject()) throw new ConfigException(source, "", "must be a mapping with a list of `rules:`");
-        for (Iterator<String> it = root.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!key.equals("rules")) throw new ConfigException(source, key, "unknown key (the file holds `rules:` only)");
-        }
-        return parseList(root.get("rules"), source, "rules", null);
+        RulesFile file = YamlBinding.file(yaml, source, RulesFile.class, "rules");
+        return file == null ? List.of() : parseList(file.rules(), source, null);
     }
 
     /**
-     * A list of rules at {@code key} of a file (rules files, and the {@code replies:} of a
-     * destination profile); {@code host}, when given, is added to every rule as its host condition.
+     * A list of rules (a rules file's, or the {@code replies:} of a destination profile);
+     * {@code host}, when given, is added to every rule as its host condition.
      */
-    static List<ReplyRule> parseList(JsonNode list, String source, String key, Pattern host) {
-        if (list == null || list.isNull()) return List.of();
-        if (!list.isArray()) throw new ConfigException(source, key, "must be a list of rules");
+    static List<ReplyRule> parseList(List<JsonNode> list, String source, Pattern host) {
+        if (list == null) return List.of();
         List<ReplyRule> out = new ArrayList<>();
         Set<String> names = new HashSet<>();
         int index = 0;
         for (JsonNode node : list) {
             index++;
-            ReplyRule rule = rule(node, source, index);
-            if (!names.add(rule.name())) {
-                throw new ConfigException(source, where(index, rule.name()), "another rule in this file has the same name");
+            JsonNode name = node == null ? null : node.get("name");
+            String at = "rule #" + index + (name != null && name.isValueNode() && !name.asText().isBlank()
+                    ? " '" + name.asText().trim() + "'" : "");
+            ReplyRule rule;
+            try {
+                rule = rule(YamlBinding.element(node, RuleSpec.class), source, host);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(source, at, e.getMessage());
             }
-            if (host != null) {
-                rule = new ReplyRule(rule.name(), rule.source(), rule.stages(), rule.codes(), rule.statuses(), rule.text(),
-                        host, rule.category(), rule.waitAtLeast(), rule.note(), rule.newTransaction());
-            }
+            if (!names.add(rule.name())) throw new ConfigException(source, at, "another rule in this file has the same name");
             out.add(rule);
         }
         return out;
     }
 
-    private static String where(int index, String name) {
-        return "rule #" + index + (name == null ? "" : " '" + name + "'");
-    }
-
-    private static ReplyRule rule(JsonNode node, String source, int index) {
-        if (!node.isObject()) throw new ConfigException(source, where(index, null), "must be a mapping (name:, text:, category:, ...)");
-        JsonNode nameNode = node.get("name");
-        String name = nameNode != null && nameNode.isValueNode() && !nameNode.asText().isBlank() ? nameNode.asText().trim() : null;
-        String at = where(index, name);
-        for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
-            String key = it.next();
-            if (!KEYS.contains(key)) {
-                throw new ConfigException(source, at, "unknown key '" + key + "' (known: "
-                        + KEYS.stream().sorted().collect(Collectors.joining(", ")) + ")");
-            }
+    private static ReplyRule rule(RuleSpec r, String source, Pattern host) {
+        if (r.name() == null || r.name().isBlank()) throw new IllegalArgumentException("name: required, a short name for the rule");
+        if (r.stage() == null && r.code() == null && r.status() == null && r.text() == null && r.host() == null) {
+            throw new IllegalArgumentException("needs at least one condition (stage, code, status, text or host)");
         }
-        if (name == null) throw new ConfigException(source, at, "name: required, a short name for the rule");
-        if (CONDITIONS.stream().noneMatch(node::has)) {
-            throw new ConfigException(source, at, "needs at least one condition (stage, code, status, text or host)");
+        Set<Stage> stages = values("stage", r.stage()).stream().map(ReplyRules::stage).collect(Collectors.toSet());
+        List<Pattern> codes = values("code", r.code()).stream().map(ReplyRules::code).toList();
+        List<Pattern> statuses = values("status", r.status()).stream().map(ReplyRules::status).toList();
+        if (r.category() == null || r.category().isBlank()) {
+            throw new IllegalArgumentException("category: required (one of " + Category.labels() + ")");
+        }
+        Category category;
+        Duration wait;
+        try {
+            category = Category.parse(r.category());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("category: " + e.getMessage());
         }
         try {
-            Set<Stage> stages = new LinkedHashSet<>();
-            for (String s : strings(node, "stage")) stages.add(stage(s));
-            List<Pattern> codes = new ArrayList<>();
-            for (String c : strings(node, "code")) codes.add(code(c));
-            List<Pattern> statuses = new ArrayList<>();
-            for (String s : strings(node, "status")) statuses.add(status(s));
-            Pattern text = regex(node, "text");
-            Pattern host = regex(node, "host");
-            JsonNode cat = node.get("category");
-            if (cat == null || !cat.isValueNode() || cat.asText().isBlank()) {
-                throw new IllegalArgumentException("category: required (one of " + Category.labels() + ")");
-            }
-            Category category;
-            try {
-                category = Category.parse(cat.asText());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("category: " + e.getMessage());
-            }
-            Duration wait = null;
-            if (node.hasNonNull("wait")) {
-                try {
-                    wait = Settings.parseDuration(scalar(node, "wait"));
-                } catch (IllegalArgumentException e) {
-                    throw new IllegalArgumentException("wait: " + e.getMessage());
-                }
-            }
-            String note = node.hasNonNull("note") ? scalar(node, "note") : null;
-            boolean newTransaction = false;
-            if (node.hasNonNull("new_transaction")) {
-                JsonNode b = node.get("new_transaction");
-                if (!b.isBoolean()) throw new IllegalArgumentException("new_transaction: must be true or false");
-                newTransaction = b.booleanValue();
-            }
-            return new ReplyRule(name, source, stages, codes, statuses, text, host, category, wait, note, newTransaction);
+            wait = r.waitAtLeast() == null ? null : Settings.parseDuration(r.waitAtLeast());
         } catch (IllegalArgumentException e) {
-            throw new ConfigException(source, at, e.getMessage());
+            throw new IllegalArgumentException("wait: " + e.getMessage());
         }
+        Pattern own = regex("host", r.host());
+        return new ReplyRule(r.name().trim(), source, stages, codes, statuses, regex("text", r.text()),
+                host != null ? host : own, category, wait, r.note(), Boolean.TRUE.equals(r.newTransaction()));
     }
 
-    static String scalar(JsonNode node, String key) {
-        JsonNode v = node.get(key);
-        if (!v.isValueNode()) throw new IllegalArgumentException(key + ": must be a single value");
-        return v.asText();
-    }
-
-    /** A single value or a list of them. */
-    private static List<String> strings(JsonNode node, String key) {
-        JsonNode v = node.get(key);
-        if (v == null || v.isNull()) return List.of();
-        List<String> out = new ArrayList<>();
-        if (v.isArray()) {
-            for (JsonNode item : v) {
-                if (!item.isValueNode()) throw new IllegalArgumentException(key + ": must be a value or a list of values");
-                out.add(item.asText().trim());
-            }
-            if (out.isEmpty()) throw new IllegalArgumentException(key + ": an empty list would never match");
-        } else if (v.isValueNode()) {
-            out.add(v.asText().trim());
-        } else {
-            throw new IllegalArgumentException(key + ": must be a value or a list of values");
-        }
-        return out;
+    /** A condition's values, trimmed; none when it is not given. */
+    private static List<String> values(String key, List<String> given) {
+        if (given == null) return List.of();
+        if (given.isEmpty()) throw new IllegalArgumentException(key + ": an empty list would never match");
+        if (given.contains(null)) throw new IllegalArgumentException(key + ": must be a value or a list of values");
+        return given.stream().map(String::trim).toList();
     }
 
     private static Stage stage(String s) {
@@ -284,9 +221,8 @@ public final class ReplyRules {
         return Pattern.compile(regex);
     }
 
-    private static Pattern regex(JsonNode node, String key) {
-        if (!node.hasNonNull(key)) return null;
-        String r = scalar(node, key);
+    private static Pattern regex(String key, String r) {
+        if (r == null) return null;
         if (r.isEmpty()) throw new IllegalArgumentException(key + ": an empty pattern would match everything");
         try {
             return Pattern.compile(r, Pattern.CASE_INSENSITIVE | Pattern.UNICODE_CASE);

@@ -22,7 +22,7 @@ import java.util.Optional;
  * Postfix's {@code [host]:port}). A name that does not resolve waits for an operator (4.3.5).
  */
 final class ConfiguredHosts {
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/route");
 
     private final HostResolver resolver;
     private final HostsFileParser hostsFile;

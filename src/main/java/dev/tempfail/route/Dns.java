@@ -1,5 +1,7 @@
 package dev.tempfail.route;
 
+import dev.tempfail.config.DeliveryConfig;
+import dev.tempfail.config.HostPort;
 import org.xbill.DNS.CNAMERecord;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
@@ -62,6 +64,13 @@ final class Dns {
 
     private final List<InetSocketAddress> servers;
     private final Duration timeout;
+
+    /** The resolvers of {@code delivery.dns_servers} (the system's if none), with {@code delivery.dns_timeout}. */
+    static Dns forConfig(DeliveryConfig config) {
+        List<InetSocketAddress> servers = new ArrayList<>();
+        for (HostPort server : config.dnsServers()) servers.add(DomainNames.literalSocketAddress(server));
+        return new Dns(servers, config.dnsTimeout());
+    }
 
     /** {@code servers} empty means the system's resolvers (resolv.conf and the like). */
     Dns(List<InetSocketAddress> servers, Duration timeout) {

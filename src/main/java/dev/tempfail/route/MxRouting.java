@@ -26,7 +26,7 @@ final class MxRouting {
     /** More MX hosts than this are not looked up (the address limit cuts the list long before). */
     static final int MAX_MX_HOSTS = 20;
 
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/route");
 
     private final Dns dns;
     private final HostResolver resolver;

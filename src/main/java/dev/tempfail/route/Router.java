@@ -6,9 +6,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.xbill.DNS.hosts.HostsFileParser;
 
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.random.RandomGenerator;
@@ -40,7 +37,7 @@ import java.util.random.RandomGenerator;
 public final class Router {
     /** Postfix's {@code smtp_mx_address_limit}; the default of {@code delivery.mx_address_limit}. */
     public static final int DEFAULT_MX_ADDRESS_LIMIT = 5;
-    private static final Logger log = LoggerFactory.getLogger(Router.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/route");
 
     private final RouteTable routes;
     private final Optional<HostPort> smarthost;
@@ -58,9 +55,7 @@ public final class Router {
         this.routes = new RouteTable(config.routes());
         this.smarthost = config.smarthost();
         this.mxPort = config.mxPort();
-        List<InetSocketAddress> servers = new ArrayList<>();
-        for (HostPort server : config.dnsServers()) servers.add(DomainNames.literalSocketAddress(server));
-        Dns dns = new Dns(servers, config.dnsTimeout());
+        Dns dns = Dns.forConfig(config);
         HostResolver resolver = new HostResolver(dns);
         AddressLimit limit = new AddressLimit(config.mxAddressLimit());
         this.configured = new ConfiguredHosts(resolver, hostsFile, limit);
@@ -76,6 +71,14 @@ public final class Router {
         RouteResult result = decide(DomainNames.normalize(domain));
         if (log.isDebugEnabled()) log.debug("route {}: {}", domain, result);
         return result;
+    }
+
+    /**
+     * The {@code delivery.routes} key (as configured, lower case) whose route carries mail for
+     * {@code domain}, if one does: what a route's own settings, such as its TLS policy, are kept under.
+     */
+    public Optional<String> routeKey(String domain) {
+        return Optional.ofNullable(routes.find(DomainNames.normalize(domain))).map(Map.Entry::getKey);
     }
 
     private RouteResult decide(String domain) {

@@ -16,7 +16,7 @@ import static dev.tempfail.smtp.LocalReplies.synthetic;
  * results so far (a reply per recipient, the hosts given up).
  */
 final class AttemptState {
-    private static final Logger log = LoggerFactory.getLogger(SmtpClient.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
 
     final Envelope env;
     final MessageContent content;

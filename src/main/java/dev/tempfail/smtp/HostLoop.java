@@ -13,7 +13,7 @@ import static dev.tempfail.smtp.LocalReplies.synthetic;
  * connection from the cache first, if one is idle); that host's transaction gives the results.
  */
 final class HostLoop {
-    private static final Logger log = LoggerFactory.getLogger(SmtpClient.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
 
     private final ClientSettings settings;
     private final AttemptState state;

@@ -17,7 +17,7 @@ import static dev.tempfail.smtp.LocalReplies.synthetic;
  * {@link TlsPolicy} says, and the login. A host that is no good is recorded as failed.
  */
 final class SessionSetup {
-    private static final Logger log = LoggerFactory.getLogger(SmtpClient.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
 
     private final ClientSettings settings;
     private final SmtpTimeouts timeouts;
@@ -105,8 +105,10 @@ final class SessionSetup {
         }
     }
 
+    /** "verify", or "verify, required by the MTA-STS policy of example.com (enforce)". */
     private String policyName() {
-        return state.security.tls().name().toLowerCase(Locale.ROOT);
+        String name = state.security.tls().name().toLowerCase(Locale.ROOT);
+        return state.security.requiredBy() == null ? name : name + ", required by the " + state.security.requiredBy();
     }
 
     /** EHLO, or HELO if EHLO gets a 5xx. */

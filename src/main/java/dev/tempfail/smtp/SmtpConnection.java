@@ -35,7 +35,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * content, reads (multi-line) replies, and enforces a timeout on every read and write.
  */
 final class SmtpConnection implements Closeable {
-    private static final Logger log = LoggerFactory.getLogger(SmtpConnection.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
     private static final int MAX_LINE = 16 * 1024;
     private static final int MAX_LINES = 1000;
     private static final byte[] CRLF = {'\r', '\n'};

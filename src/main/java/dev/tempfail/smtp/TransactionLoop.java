@@ -14,7 +14,7 @@ import static dev.tempfail.smtp.LocalReplies.synthetic;
  * needs (RSET between them), then the connection is kept for reuse or closed with QUIT.
  */
 final class TransactionLoop {
-    private static final Logger log = LoggerFactory.getLogger(SmtpClient.class);
+    private static final Logger log = LoggerFactory.getLogger("tempfail/smtp");
 
     private final ClientSettings settings;
     private final SmtpTimeouts timeouts;

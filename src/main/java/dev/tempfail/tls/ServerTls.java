@@ -44,7 +44,7 @@ import java.util.List;
  * from them (STARTTLS on an accepted connection, or TLS from the first byte).
  */
 public final class ServerTls {
-    private static final Logger log = LoggerFactory.getLogger("tls");
+    private static final Logger log = LoggerFactory.getLogger("tempfail/tls");
     private static final String SELF_SIGNED_CERT = "selfsigned-cert.pem";
     private static final String SELF_SIGNED_KEY = "selfsigned-key.pem";
 

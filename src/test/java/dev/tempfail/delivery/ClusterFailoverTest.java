@@ -1,5 +1,6 @@
 package dev.tempfail.delivery;
 
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.ChildRelay;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -112,16 +113,12 @@ class ClusterFailoverTest {
         return ChildRelay.start(dir.resolve(node), dir.resolve(node + ".log"), env);
     }
 
-    /** Tries the upstream holds (beyond the first HELD_AFTER it answered), by the node that sent them. */
+    /** Tries the upstream holds (beyond the first HELD_AFTER it answered), by the node that sent them (its EHLO name). */
     private static Map<String, Integer> heldByNode(FakeUpstream up) {
-        Map<Integer, String> sessionNode = new HashMap<>();
-        for (FakeUpstream.CommandLine c : up.commands("EHLO")) {
-            sessionNode.put(c.session(), c.line().substring(5).replace(".test", "").strip());
-        }
         Map<String, Integer> held = new TreeMap<>();
-        List<FakeUpstream.Received> messages = up.messages();
+        List<ReceivedMessage> messages = up.messages();
         for (int i = HELD_AFTER; i < messages.size(); i++) {
-            held.merge(sessionNode.getOrDefault(messages.get(i).session(), "?"), 1, Integer::sum);
+            held.merge(messages.get(i).helo().replace(".test", ""), 1, Integer::sum);
         }
         return held;
     }
@@ -139,7 +136,7 @@ class ClusterFailoverTest {
 
     private static Map<String, Integer> subjects(FakeUpstream up) {
         Map<String, Integer> counts = new TreeMap<>();
-        for (FakeUpstream.Received m : up.messages()) {
+        for (ReceivedMessage m : up.messages()) {
             String content = m.contentAsString();
             int at = content.indexOf("Subject: failover ");
             counts.merge(content.substring(at, content.indexOf("\r\n", at)), 1, Integer::sum);

@@ -1,5 +1,6 @@
 package dev.tempfail.delivery;
 
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.ChildRelay;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -71,7 +72,7 @@ class DeliveryCrashTest {
 
     private static Map<String, Integer> subjects(FakeUpstream up) {
         Map<String, Integer> counts = new TreeMap<>();
-        for (FakeUpstream.Received m : up.messages()) {
+        for (ReceivedMessage m : up.messages()) {
             String content = m.contentAsString();
             int at = content.indexOf("Subject: crash ");
             counts.merge(content.substring(at, content.indexOf("\r\n", at)), 1, Integer::sum);

@@ -1,5 +1,6 @@
 package dev.tempfail.dsn;
 
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.Relay;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.Await;
@@ -65,7 +66,7 @@ class DsnEndToEndTest {
         }
     }
 
-    private static ParsedReport report(FakeUpstream.Received r) throws Exception {
+    private static ParsedReport report(ReceivedMessage r) throws Exception {
         assertEquals("", r.sender(), "reports come from the null sender");
         return ParsedReport.of(r.content());
     }
@@ -91,7 +92,7 @@ class DsnEndToEndTest {
 
             ParsedReport failed = null;
             ParsedReport relayed = null;
-            for (FakeUpstream.Received r : senders.messages()) {
+            for (ReceivedMessage r : senders.messages()) {
                 assertEquals(List.of("app@example.org"), r.recipients());
                 ParsedReport p = report(r);
                 if (p.header("Subject").equals("Undelivered Mail Returned to Sender")) failed = p;
@@ -126,7 +127,7 @@ class DsnEndToEndTest {
             start(recipients, senders);
             send("app@example.org", " RET=FULL ENVID=abc", List.of("<ok@example.com> NOTIFY=SUCCESS ORCPT=rfc822;ok@example.com"));
             Await.until(LIMIT, "delivered", () -> recipients.messages().size() == 1);
-            FakeUpstream.Received r = recipients.messages().get(0);
+            ReceivedMessage r = recipients.messages().get(0);
             assertTrue(r.mailLine().contains("RET=FULL") && r.mailLine().contains("ENVID=abc"), r.mailLine());
             assertTrue(r.rcptLines().get(0).contains("NOTIFY=SUCCESS") && r.rcptLines().get(0).contains("ORCPT=rfc822;ok@example.com"),
                     r.rcptLines().toString());
@@ -206,7 +207,7 @@ class DsnEndToEndTest {
             send("gone@example.org", "", List.of("<bad@example.com>"));
             // the failure report to gone@example.org fails in its turn: a double bounce, copied to the postmaster
             Await.until(LIMIT, "the double bounce reached the postmaster", () -> postmaster.messages().size() == 1);
-            FakeUpstream.Received copy = postmaster.messages().get(0);
+            ReceivedMessage copy = postmaster.messages().get(0);
             assertEquals("", copy.sender(), "from <>");
             assertEquals(List.of("postmaster@admin.example"), copy.recipients());
             ParsedReport r = report(copy);
@@ -280,7 +281,7 @@ class DsnEndToEndTest {
             }
             Await.until(LIMIT, "the reports", () -> senders.messages().size() == 4);
             List<ParsedReport> reports = new java.util.ArrayList<>();
-            for (FakeUpstream.Received r : senders.messages()) reports.add(report(r));
+            for (ReceivedMessage r : senders.messages()) reports.add(report(r));
             ParsedReport firstDelay = reports.get(0);
             assertEquals("delayed", field(firstDelay.perRecipient().get(0), "Action"));
             assertEquals("Mon, 23 Nov 2026 14:00:00 +0000", field(firstDelay.perRecipient().get(0), "Last-Attempt-Date"),

@@ -52,7 +52,7 @@ class LabReceiverTest {
             assertEquals("250 2.0.0 Ok: queued as 1", c.sendMail("app@sender.example", List.of("user1@lab.example"),
                     new String(content, StandardCharsets.US_ASCII)));
         }
-        List<AcceptedMessage> got = receiver.messages();
+        List<ReceivedMessage> got = receiver.messages();
         assertEquals(1, got.size());
         assertEquals("app@sender.example", got.get(0).sender());
         assertEquals(List.of("user1@lab.example"), got.get(0).recipients());

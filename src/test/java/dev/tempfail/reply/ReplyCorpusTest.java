@@ -17,7 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The shipped rules against a corpus of real replies from public sources
  * ({@code src/test/resources/replies}), in two parts: the rules are written against the train
  * part; the held-out part was never used to write them and measures how they do on replies
- * nobody tuned them to. Both scores are printed; the outcome must be right on every row.
+ * nobody tuned them to. Both scores are printed; the outcome must be right on every row. When a
+ * held-out part has been scored it is no longer unseen: the next round folds it into the train part
+ * (as the first one was, see the train file's header) and builds a new held-out part.
  */
 class ReplyCorpusTest {
     /** What the classifier got right on one part of the corpus. */
@@ -68,21 +70,27 @@ class ReplyCorpusTest {
     }
 
     /**
-     * The held-out part: never used to write rules, scored once when they were done (100/114, 87.7 %; see the
-     * closing note of issue 12). The outcome must be right on every row; the category share is
-     * printed, and held to the score it had then, so that later rule changes cannot quietly make
-     * the rules worse on replies they were not written for.
+     * The held-out part: never used to write rules, from sources the train part does not use,
+     * labelled and committed before the rules were run on it, and scored once when they were done
+     * (140/188, 74.5 %; see the closing note of issue 12). The outcome must be right on every row.
+     * The category share is printed and held to the score it had then, so that later rule changes
+     * cannot quietly make the rules worse on replies they were not written for; the goal of 95 % is
+     * asserted only once a held-out part has reached it.
      */
     @Test
     void heldOutPart() throws Exception {
         Score s = score("heldout");
         System.out.println("reply corpus " + s);
         s.misses().forEach(m -> System.out.println("  miss " + m));
-        assertTrue(s.rows() >= 100, "the held-out part: " + s.rows());
+        assertTrue(s.rows() >= 150, "the held-out part: " + s.rows());
         assertEquals(s.rows(), s.outcomes(), "every outcome right:\n" + String.join("\n", s.misses()));
         assertTrue(s.categoryShare() >= HELD_OUT_FLOOR, s + "\n" + String.join("\n", s.misses()));
     }
 
-    /** The held-out category share when it was scored, rounded down: a floor for regressions, not a target. */
-    static final double HELD_OUT_FLOOR = 0.87;
+    /**
+     * The held-out category share when it was scored, rounded down: a floor for regressions, not a
+     * target (the goal, 0.95, was not reached; rules tuned to these rows after scoring would make
+     * the figure meaningless, so the misses wait until this part is folded into the train part).
+     */
+    static final double HELD_OUT_FLOOR = 0.74;
 }

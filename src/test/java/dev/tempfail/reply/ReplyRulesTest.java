@@ -164,6 +164,18 @@ class ReplyRulesTest {
     }
 
     @Test
+    void valuesOfTheWrongShapeNameTheKeyAndWhatItShouldBe() throws Exception {
+        assertEquals("text: must be a single value", error("rules:\n  - {name: n, text: [a, b], category: policy}\n").reason());
+        assertEquals("new_transaction: must be true or false",
+                error("rules:\n  - {name: n, text: a, category: policy, new_transaction: maybe}\n").reason());
+        assertEquals("stage: must be a value or a list of values",
+                error("rules:\n  - {name: n, stage: [{rcpt: 1}], category: policy}\n").reason());
+        assertTrue(error("rules:\n  - just a string\n").reason().startsWith("must be a mapping"));
+        assertTrue(error("- {name: n, text: a, category: policy}\n").reason().startsWith("must be a mapping with one key, `rules:`"));
+        assertEquals("stage: an empty list would never match", error("rules:\n  - {name: n, stage: [], category: policy}\n").reason());
+    }
+
+    @Test
     void anEmptyUserFileAddsNothing() throws Exception {
         assertEquals(ReplyRules.shipped().rules().size(), ReplyRules.load(write("empty.yaml", "")).rules().size());
     }

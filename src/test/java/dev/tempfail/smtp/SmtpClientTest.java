@@ -1,5 +1,7 @@
 package dev.tempfail.smtp;
 
+import dev.tempfail.lab.ReceiverLog;
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.testsupport.FakeUpstream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -55,7 +57,7 @@ class SmtpClientTest {
             assertFalse(rs.get(1).delivered() || rs.get(2).delivered());
 
             assertEquals(1, up.commands("DATA").size());
-            FakeUpstream.Received m = single(up);
+            ReceivedMessage m = single(up);
             assertEquals(List.of("ok@example.net"), m.recipients());
             assertEquals("sender@example.org", m.sender());
             assertArrayEquals(CONTENT, m.content());
@@ -125,10 +127,10 @@ class SmtpClientTest {
                 assertResult(rr, Stage.DATA, 250, "2.0.0", false);
             }
             assertEquals(1, up.connections());
-            List<FakeUpstream.Received> ms = up.messages();
+            List<ReceivedMessage> ms = up.messages();
             assertEquals(List.of(List.of("r1@example.net", "r2@example.net"), List.of("r3@example.net", "r4@example.net"),
-                    List.of("r5@example.net")), ms.stream().map(FakeUpstream.Received::recipients).toList());
-            for (FakeUpstream.Received m : ms) assertArrayEquals(CONTENT, m.content());
+                    List.of("r5@example.net")), ms.stream().map(ReceivedMessage::recipients).toList());
+            for (ReceivedMessage m : ms) assertArrayEquals(CONTENT, m.content());
             assertEquals(3, up.commands("MAIL").size());
             assertEquals(3, up.commands("DATA").size());
         }
@@ -165,7 +167,7 @@ class SmtpClientTest {
             // pipelined: c was sent (and accepted) in the first transaction; lockstep: it waited with full@
             assertEquals(pipelining ? List.of(List.of("a@example.net", "c@example.net"))
                             : List.of(List.of("a@example.net"), List.of("c@example.net")),
-                    up.messages().stream().map(FakeUpstream.Received::recipients).toList());
+                    up.messages().stream().map(ReceivedMessage::recipients).toList());
         }
     }
 
@@ -238,14 +240,14 @@ class SmtpClientTest {
         Envelope env = Envelope.of("sender@example.org", "a@example.net", "b@example.net");
         try (FakeUpstream up = FakeUpstream.builder().pipelining(true).start()) {
             assertTrue(CLIENT.deliver(env, CONTENT, List.of(up.target())).recipients().get(1).delivered());
-            List<FakeUpstream.CommandLine> group = up.commands().stream()
+            List<ReceiverLog.Entry> group = up.commands().stream()
                     .filter(c -> List.of("MAIL", "RCPT").contains(c.verb())).toList();
             assertEquals(3, group.size());
-            for (FakeUpstream.CommandLine c : group) assertTrue(c.moreInputWaiting(), "not pipelined: " + c);
+            for (ReceiverLog.Entry c : group) assertTrue(c.moreInputWaiting(), "not pipelined: " + c);
         }
         try (FakeUpstream up = FakeUpstream.builder().pipelining(false).start()) {
             assertTrue(CLIENT.deliver(env, CONTENT, List.of(up.target())).recipients().get(1).delivered());
-            for (FakeUpstream.CommandLine c : up.commands()) assertFalse(c.moreInputWaiting(), "pipelined unasked: " + c);
+            for (ReceiverLog.Entry c : up.commands()) assertFalse(c.moreInputWaiting(), "pipelined unasked: " + c);
         }
     }
 
@@ -258,7 +260,7 @@ class SmtpClientTest {
                     CONTENT, List.of(up.target()));
 
             for (RecipientResult rr : r.recipients()) assertResult(rr, Stage.RCPT, 550, "5.1.1", false);
-            FakeUpstream.Received m = single(up);
+            ReceivedMessage m = single(up);
             assertArrayEquals(".\r\n".getBytes(StandardCharsets.US_ASCII), m.wire(), "a lone dot, not the message");
         }
     }
@@ -275,14 +277,14 @@ class SmtpClientTest {
                     up.commands("MAIL").get(0).line());
             assertEquals(List.of("RCPT TO:<u1@example.net> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;user+2Btag+3Dx@example.net",
                             "RCPT TO:<u2@example.net> NOTIFY=NEVER"),
-                    up.commands("RCPT").stream().map(FakeUpstream.CommandLine::line).toList());
+                    up.commands("RCPT").stream().map(ReceiverLog.Entry::line).toList());
         }
         try (FakeUpstream up = FakeUpstream.builder().dsn(false).eightBitMime(false).start()) {
             DeliveryResult r = CLIENT.deliver(env, CONTENT, List.of(up.target()));
             assertTrue(r.recipients().get(0).delivered());
             assertEquals("MAIL FROM:<sender@example.org>", up.commands("MAIL").get(0).line());
             assertEquals(List.of("RCPT TO:<u1@example.net>", "RCPT TO:<u2@example.net>"),
-                    up.commands("RCPT").stream().map(FakeUpstream.CommandLine::line).toList());
+                    up.commands("RCPT").stream().map(ReceiverLog.Entry::line).toList());
         }
     }
 
@@ -322,7 +324,7 @@ class SmtpClientTest {
                     source, List.of(up.target()));
             assertEquals(2, opened[0]);
             assertTrue(r.recipients().get(0).delivered() && r.recipients().get(1).delivered());
-            for (FakeUpstream.Received m : up.messages()) assertArrayEquals(CONTENT, m.content());
+            for (ReceivedMessage m : up.messages()) assertArrayEquals(CONTENT, m.content());
         }
     }
 
@@ -366,8 +368,8 @@ class SmtpClientTest {
         assertEquals(synthetic, r.synthetic(), r.toString());
     }
 
-    static FakeUpstream.Received single(FakeUpstream up) {
-        List<FakeUpstream.Received> ms = up.messages();
+    static ReceivedMessage single(FakeUpstream up) {
+        List<ReceivedMessage> ms = up.messages();
         assertEquals(1, ms.size(), "messages received");
         return ms.get(0);
     }

@@ -1,5 +1,6 @@
 package dev.tempfail.smtp;
 
+import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.RawServer;
 import dev.tempfail.testsupport.TestTls;
@@ -44,7 +45,7 @@ class SmtpClientTlsTest {
             assertFalse(r.capabilities().startTls(), "capabilities are those said after TLS");
             assertEquals(List.of("EHLO relay.test", "STARTTLS", "EHLO relay.test"), up.commandLines().subList(0, 3));
             assertTrue(up.commands("MAIL").get(0).tls());
-            FakeUpstream.Received m = single(up);
+            ReceivedMessage m = single(up);
             assertTrue(m.tls());
             assertArrayEquals(CONTENT, m.content());
         }
