@@ -29,10 +29,10 @@
 #   Needs root (Postfix's smtp-source/smtp-sink from Debian, PostgreSQL run as `postgres`).
 #   Traffic goes to 127.0.0.1 only; every wait is bounded; everything started is stopped at exit.
 set -euo pipefail
+LEGS=${LEGS:-h2,pg1,pg2}   # before lib.sh, whose default names relay.sh's legs
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-LEGS=${LEGS:-h2,pg1,pg2}
 PICK=${PICK:-1}
 TF_PORT2=${TF_PORT2:-2535}
 TF_ADMIN_PORT2=${TF_ADMIN_PORT2:-8036}
@@ -172,6 +172,7 @@ main() {
         "$BENCH_DIR/pick-postgres.sh"
     fi
     (( FAILURES == 0 )) || { log "$FAILURES run(s) failed their checks"; exit 1; }
+    [[ -s $WORK/results ]] || { log "no leg ran (LEGS=$LEGS; the legs are h2, pg1, pg2)"; exit 1; }
 }
 
 main "$@"
