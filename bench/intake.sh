@@ -7,7 +7,7 @@
 #   the server on loopback, one recipient each, a new connection per message (REUSE=1:
 #   smtp-source -d, messages share connections). The clock runs from smtp-source's start
 #   to its exit, i.e. until the 250 reply to the last message's final "." has been read.
-#   Each server gets a fresh, empty queue and WARMUP (200) untimed messages first.
+#   Each server gets a fresh, empty queue and WARMUP (20000) untimed messages first.
 #
 # THE NEXT HOP IS A CLOSED PORT, FOR BOTH
 #   tempfail's smarthost and Postfix's relayhost are both [127.0.0.1]:CLOSED_PORT, where

@@ -14,7 +14,7 @@ RUNS=${RUNS:-3}                      # timed repetitions per leg; the median is 
 MESSAGES=${MESSAGES:-2000}           # timed messages per run
 SIZE=${SIZE:-5120}                   # payload bytes per message (smtp-source -l; headers extra)
 SESSIONS=${SESSIONS:-20}             # parallel SMTP sessions (smtp-source -s)
-WARMUP=${WARMUP:-200}                # untimed messages sent first in every run (JIT, caches, slow start)
+WARMUP=${WARMUP:-20000}              # untimed messages sent first in every run: the steady state (bench/README.md)
 REUSE=${REUSE:-0}                    # 1 = several messages per connection (smtp-source -d)
 LEG_TIMEOUT=${LEG_TIMEOUT:-300}      # seconds allowed for one timed batch (send, or send+deliver)
 START_TIMEOUT=${START_TIMEOUT:-60}   # seconds allowed for a server to start listening

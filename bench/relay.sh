@@ -8,7 +8,7 @@
 #   them to Postfix's smtp-sink on 127.0.0.1:SINK_PORT, which discards them and counts.
 #   The clock runs from smtp-source's start until the sink has received all of them
 #   (its -c "mesg=" counter, polled every POLL=0.1 s, bounded by LEG_TIMEOUT=300 s).
-#   Each relay starts with a fresh, empty queue, a fresh sink, and WARMUP (200) untimed
+#   Each relay starts with a fresh, empty queue, a fresh sink, and WARMUP (20000) untimed
 #   messages that must all reach the sink before the clock starts. The time at which
 #   smtp-source finished (intake under relay load) is logged too.
 #

@@ -19,8 +19,11 @@ import java.io.OutputStream;
  * taken as a command. So is a message too large, and one whose sink failed (a full disk):
  * writing stops, reading goes on to the terminator.
  *
- * <p>Bytes are read one at a time from a buffered stream, because whatever follows the
- * terminator (pipelined commands) must stay in that stream for the command reader.
+ * <p>Whatever follows the terminator (pipelined commands) must stay in the stream for the
+ * command reader. So bytes are taken a chunk at a time under a mark of the (buffered) stream,
+ * and at the terminator the stream is reset to just after it; a stream without marks is read a
+ * byte at a time. A byte-at-a-time read of a buffered stream is a synchronised call per byte: it
+ * was a fifth of intake's Java time.
  */
 final class DataReader {
     private static final int BUFFER = 8192;
@@ -45,7 +48,8 @@ final class DataReader {
      *
      * @throws EOFException if the client disconnects before the terminator
      */
-    static Result read(InputStream in, long maxSize, OutputStream sink) throws IOException {
+    static Result read(InputStream stream, long maxSize, OutputStream sink) throws IOException {
+        Chunks in = new Chunks(stream);
         Sink out = new Sink(sink, maxSize);
         boolean cleanLineStart = true; // the line before ended with CRLF (or this is the first line)
         boolean dotLine = false;       // this line began with a dot at a clean line start
@@ -59,6 +63,7 @@ final class DataReader {
                 pendingCr = false;
                 if (b == '\n') {
                     if (dotLine && column == 1) {
+                        in.leaveRest();
                         out.flush();
                         return new Result(out.size, out.size > maxSize, bare, out.error, out.hops.count());
                     }
@@ -88,6 +93,43 @@ final class DataReader {
                 out.write(b);
                 column++;
             }
+        }
+    }
+
+    /** The client's bytes a chunk at a time, giving back to the stream what lies past the terminator. */
+    private static final class Chunks {
+        private final InputStream in;
+        private final boolean marks;
+        private final byte[] chunk;
+        private int pos;
+        private int length;
+
+        Chunks(InputStream in) {
+            this.in = in;
+            this.marks = in.markSupported();
+            this.chunk = new byte[marks ? BUFFER : 1];
+        }
+
+        /** The next byte, or -1 at the end of the stream. */
+        int read() throws IOException {
+            if (pos == length) {
+                if (marks) in.mark(chunk.length);
+                length = in.read(chunk, 0, chunk.length);
+                pos = 0;
+                if (length <= 0) {
+                    length = 0;
+                    return -1;
+                }
+            }
+            return chunk[pos++] & 0xff;
+        }
+
+        /** Puts back the bytes of the last chunk that were not taken: they belong to the next command. */
+        void leaveRest() throws IOException {
+            if (!marks || pos == length) return;
+            in.reset();
+            in.skipNBytes(pos);
+            length = pos;
         }
     }
 

@@ -87,9 +87,14 @@ final class StandardReplies {
         }
     }
 
-    /** Passes bytes through line by line, rewriting whole reply lines that need it. */
+    /**
+     * Passes bytes through line by line, rewriting whole reply lines that need it, and sends
+     * them at the flush that SubEtha makes after every reply: a reply of several lines (EHLO's)
+     * goes out in one write, not a write (and a TCP segment) per line.
+     */
     private static final class ReplyLines extends FilterOutputStream {
         private final ByteArrayOutputStream line = new ByteArrayOutputStream(256);
+        private final ByteArrayOutputStream reply = new ByteArrayOutputStream(512);
 
         ReplyLines(OutputStream out) {
             super(out);
@@ -108,19 +113,21 @@ final class StandardReplies {
 
         @Override
         public void flush() throws IOException {
-            if (line.size() > 0) { // a partial line: pass it on as it is
-                line.writeTo(out);
-                line.reset();
+            line.writeTo(reply); // a partial line: passed on as it is
+            line.reset();
+            if (reply.size() > 0) {
+                reply.writeTo(out);
+                reply.reset();
             }
             out.flush();
         }
 
-        private void emitLine() throws IOException {
+        private void emitLine() {
             String text = line.toString(StandardCharsets.UTF_8);
             line.reset();
             String body = text.endsWith("\r\n") ? text.substring(0, text.length() - 2) : text;
             String fixed = rewrite(body);
-            out.write((fixed == body ? text : fixed + "\r\n").getBytes(StandardCharsets.UTF_8));
+            reply.writeBytes((fixed == body ? text : fixed + "\r\n").getBytes(StandardCharsets.UTF_8));
         }
     }
 }

@@ -10,11 +10,16 @@ import dev.tempfail.config.Durations;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.delivery.DeliveryService;
+import dev.tempfail.smtp.Envelope;
+import dev.tempfail.smtp.RecipientResult;
+import dev.tempfail.smtp.SmtpClient;
 import dev.tempfail.smtp.SmtpTimeouts;
+import dev.tempfail.smtp.Target;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,6 +36,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code tempfail lab run}: a relay and a scripted receiver on one scaled clock, a few test
@@ -47,6 +54,7 @@ public final class LabRun {
     public static final String SENDER = "app@sender.example";
     private static final Duration POLL = Duration.ofMillis(20);
     private static final InetSocketAddress NO_DNS = new InetSocketAddress("127.0.0.1", 9);
+    private static final Pattern QUEUE_ID = Pattern.compile("queued as ([0-9A-Za-z]+)");
 
     /**
      * @param configFile   a tempfail.yaml whose keys (retry.*) the relay uses, or null; the lab sets
@@ -187,18 +195,35 @@ public final class LabRun {
 
     private void submit(Relay relay, Clock clock, Map<Long, Track> tracks, List<String> problems) {
         List<String> to = opts.script().recipientsFor(opts.messages());
-        try (Submitter s = new Submitter(new InetSocketAddress("127.0.0.1", relay.smtpPort()), 30_000)) {
+        SmtpClient client = submitter();
+        try {
             for (int i = 0; i < to.size(); i++) {
                 String content = "From: <" + SENDER + ">\r\nTo: <" + to.get(i) + ">\r\nSubject: tempfail lab message "
                         + (i + 1) + " of " + to.size() + " (" + opts.script().name() + ")\r\n\r\n"
                         + "A test message from tempfail lab run.\r\n";
                 Instant at = clock.instant();
-                String queueId = s.send(SENDER, to.get(i), content);
+                String queueId = submit(client, relay, to.get(i), content);
                 byQueueId.put(queueId + " " + to.get(i).toLowerCase(java.util.Locale.ROOT), new Track(to.get(i), queueId, at));
             }
         } catch (IOException e) {
             problems.add("the relay did not take the test messages: " + e.getMessage());
+        } finally {
+            client.closeIdle();
         }
+    }
+
+    /** The relay's own SMTP client hands the lab's messages in, as an application's client would: plain text, one connection. */
+    private static SmtpClient submitter() {
+        return new SmtpClient("lab.submitter", SmtpTimeouts.uniform(Duration.ofSeconds(30)), false, Duration.ofMinutes(1));
+    }
+
+    /** Sends one message; returns the relay's queue id from its {@code 250 ... queued as ID}. */
+    private static String submit(SmtpClient client, Relay relay, String to, String content) throws IOException {
+        RecipientResult r = client.deliver(Envelope.of(SENDER, to), content.getBytes(StandardCharsets.UTF_8),
+                List.of(new Target("relay", new InetSocketAddress("127.0.0.1", relay.smtpPort())))).recipients().get(0);
+        Matcher id = QUEUE_ID.matcher(r.reply().toString());
+        if (!r.delivered() || !id.find()) throw new IOException("message refused: " + r.reply());
+        return id.group(1);
     }
 
     /**
@@ -207,11 +232,14 @@ public final class LabRun {
      * loading, JIT): minutes on a scaled clock, which would blur the first attempt of the rehearsal.
      */
     private void warmUp(Relay relay, AttemptTrail trail, List<String> problems) throws java.sql.SQLException {
-        try (Submitter s = new Submitter(new InetSocketAddress("127.0.0.1", relay.smtpPort()), 30_000)) {
-            s.send(SENDER, "warm-up@" + domainOf(SENDER), "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
+        SmtpClient client = submitter();
+        try {
+            submit(client, relay, "warm-up@" + domainOf(SENDER), "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
         } catch (IOException e) {
             problems.add("the relay did not take the warm-up message: " + e.getMessage());
             return;
+        } finally {
+            client.closeIdle();
         }
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (trail.messagesInQueue() > 0) {

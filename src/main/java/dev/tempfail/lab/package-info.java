@@ -6,7 +6,8 @@
  * recipient.
  *
  * <p>May import: dev.tempfail, config, queue (to read the attempts of its own throw-away queue),
- * delivery and smtp (the relay's timing and socket timeouts to start it with).
+ * delivery (the relay's timing to start it with) and smtp (the relay's own client hands the test
+ * messages in, as an application's would).
  * Never imported by: any package the relay is made of; only cli uses it.
  */
 package dev.tempfail.lab;

@@ -99,13 +99,13 @@ public final class MailLog {
     /** A client logged in; its messages then carry {@code sasl_username=} too. */
     public void authenticated(Client client, String mechanism, String user) {
         kv(smtpd.atInfo(), "event", "auth", "client", client.toString(), "mechanism", mechanism, "user", user)
-                .log("{}: sasl_method={}, sasl_username={}", client, mechanism, user);
+                .log("auth: client=[{}], mechanism={}, sasl_username={}", client.ip(), mechanism, user);
     }
 
-    /** A failed login, as Postfix's {@code warning: name[ip]: SASL PLAIN authentication failed}, with the failures in a row. */
+    /** A failed login, the address first so that fail2ban can ban it ({@code failregex = auth failed: client=\[<HOST>\]}). */
     public void authFailed(Client client, String mechanism, String user, int failures) {
         kv(smtpd.atWarn(), "event", "auth_failed", "client", client.toString(), "mechanism", mechanism, "user", user,
-                "failures", failures).log("{}: SASL {} authentication failed: user=<{}>, failures={}", client, mechanism, user, failures);
+                "failures", failures).log("auth failed: client=[{}], mechanism={}, user=<{}>, failures={}", client.ip(), mechanism, user, failures);
     }
 
     private void refusal(Refusal reason) {

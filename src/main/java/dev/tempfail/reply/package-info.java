@@ -23,6 +23,8 @@
  * {@code classify} and DSNs. {@link dev.tempfail.reply.DestinationProfiles} is what providers
  * publish about their receiving hosts ({@code config/destinations.yaml}): connection and
  * per-connection message limits for delivery, and their throttling replies as host-bound rules.
+ * Both files are bound by Jackson into records ({@code YamlBinding}): unknown keys fail there, the
+ * values are checked by their owners, and every error names the file, the entry and the key.
  *
  * <p>May import: config (settings, errors), smtp (its plain reply values).
  * Never imported by: queue, smtp, route, config.

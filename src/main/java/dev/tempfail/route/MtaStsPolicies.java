@@ -43,8 +43,8 @@ public final class MtaStsPolicies {
     static final int MEMORY_LIMIT = 10_000;
     private static final Pattern ID = Pattern.compile("(?:^|;)\\s*id=([A-Za-z0-9]{1,32})\\s*(?:;|$)");
 
-    /** A policy in force for a domain; {@code fetched} says whether it was fetched just now. */
-    public record Found(String domain, String id, MtaStsPolicy policy, boolean fetched) {}
+    /** A policy in force for a domain, and the id of the TXT record it was fetched for. */
+    public record Found(String domain, String id, MtaStsPolicy policy) {}
 
     private record Cached(MtaStsStore.Stored stored, MtaStsPolicy policy) {}
 
@@ -83,7 +83,7 @@ public final class MtaStsPolicies {
         Cached cached = cached(domain);
         boolean valid = cached != null && now.isBefore(cached.stored().expiresAt());
         Optional<Found> keep = valid
-                ? Optional.of(new Found(domain, cached.stored().id(), cached.policy(), false)) : Optional.empty();
+                ? Optional.of(new Found(domain, cached.stored().id(), cached.policy())) : Optional.empty();
         Name name;
         try {
             name = Name.fromString("_mta-sts." + domain, Name.root);
@@ -112,7 +112,7 @@ public final class MtaStsPolicies {
         remember(new Cached(stored, policy));
         log.info("MTA-STS: policy of {} fetched (id {}, mode {}, mx {}, max_age {}s)", domain, id, policy.mode().label(),
                 policy.mx(), policy.maxAge().toSeconds());
-        return Optional.of(new Found(domain, id, policy, true));
+        return Optional.of(new Found(domain, id, policy));
     }
 
     /** The id of the one TXT record that starts with {@code v=STSv1}; null if there is none, several, or no valid id. */

@@ -66,9 +66,24 @@ final class PolicyFetcher {
             throw new IOException(host + ": " + (lookup.failure() != null ? lookup.failure()
                     : lookup.nxdomain() ? "does not exist (NXDOMAIN)" : "has no A/AAAA records"));
         }
-        InetAddress address = lookup.addresses(host).addresses().get(0);
-        try (Socket tcp = new Socket()) {
-            tcp.connect(new InetSocketAddress(address, port), millisLeft(deadline));
+        IOException unreachable = null;
+        for (InetAddress address : lookup.addresses(host).addresses()) {
+            Socket tcp = new Socket();
+            try {
+                tcp.connect(new InetSocketAddress(address, port), millisLeft(deadline));
+            } catch (IOException e) { // the next address, as a browser would
+                tcp.close();
+                unreachable = e;
+                continue;
+            }
+            return fetch(host, tcp, deadline);
+        }
+        throw new IOException("https://" + host + PATH + ": " + describe(unreachable));
+    }
+
+    /** The GET over a connected socket, which it closes. */
+    private String fetch(String host, Socket connected, long deadline) throws IOException {
+        try (Socket tcp = connected) {
             SSLSocket ssl = (SSLSocket) tls.createSocket(tcp, host, port, true);
             ssl.setUseClientMode(true);
             SSLParameters p = ssl.getSSLParameters();

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.Await;
+import dev.tempfail.testsupport.Cli;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MiniDns;
 import dev.tempfail.testsupport.PolicyServer;
@@ -161,6 +162,12 @@ class MtaStsTest {
                 JsonNode shown = firstTry(relay, queueId);
                 assertTrue(shown.get("tls").asText().startsWith("TLSv1."), shown.toString());
                 assertTrue(shown.get("tls_verified").asBoolean(), shown.toString());
+                Path cli = dir.resolve("cli.yaml");
+                java.nio.file.Files.writeString(cli, "queue:\n  dir: " + dir.resolve("q") + "\nadmin:\n  listen: 127.0.0.1:"
+                        + relay.adminPort() + "\n");
+                Cli show = Cli.run("queue", "show", queueId, "--config", cli.toString());
+                assertTrue(show.out().matches("(?s).*mx\\.sts\\.test\\[127\\.0\\.0\\.1:" + up.port()
+                        + "] at data: delivered \\S+, verified TLSv1\\.[23] .*"), show.out());
                 unlisted.setSoTimeout(1);
                 assertThrows(SocketTimeoutException.class, unlisted::accept, "nothing connected to the unlisted MX");
                 assertTrue(logged("MTA-STS policy of sts.test (mode enforce): mx.elsewhere.test does not match"), log.list.toString());

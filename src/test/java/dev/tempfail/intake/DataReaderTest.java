@@ -21,7 +21,7 @@ class DataReaderTest {
         return read(new ByteArrayInputStream(wire.getBytes(StandardCharsets.ISO_8859_1)), max);
     }
 
-    private DataReader.Result read(ByteArrayInputStream in, long max) throws Exception {
+    private DataReader.Result read(java.io.InputStream in, long max) throws Exception {
         sink.reset();
         return DataReader.read(in, max, sink);
     }
@@ -47,6 +47,59 @@ class DataReaderTest {
         ByteArrayInputStream in = new ByteArrayInputStream("a\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII));
         read(in, 100);
         assertEquals("QUIT\r\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+    }
+
+    /**
+     * A socket hands over bytes in pieces of any size: a message over many chunks, its terminator
+     * split across reads, and what the client pipelined after it all stay where they belong.
+     */
+    @Test
+    void aMessageInAwkwardPiecesFromABufferedSocketLeavesThePipelinedCommandsInTheStream() throws Exception {
+        StringBuilder body = new StringBuilder();
+        for (int i = 0; i < 3000; i++) body.append(i % 7 == 0 ? ".." : "").append("line ").append(i).append("\r\n");
+        byte[] wire = (body + ".\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n").getBytes(StandardCharsets.US_ASCII);
+        for (int piece : new int[] {1, 2, 3, 5, 4096, 8191, 8193}) {
+            java.io.BufferedInputStream in = new java.io.BufferedInputStream(new Trickle(wire, piece));
+            DataReader.Result r = read(in, 1_000_000);
+            assertTrue(r.acceptable(), "pieces of " + piece);
+            assertEquals(body.toString().replace("\r\n..", "\r\n.").replaceFirst("^\\.\\.", "."), text(r), "pieces of " + piece);
+            assertEquals("MAIL FROM:<a@b.example>\r\nRCPT TO:<c@d.example>\r\n",
+                    new String(in.readAllBytes(), StandardCharsets.US_ASCII), "pieces of " + piece);
+        }
+    }
+
+    @Test
+    void aStreamWithoutMarksIsReadAByteAtATimeAndKeepsWhatFollows() throws Exception {
+        Trickle in = new Trickle("a\r\n..b\r\n.\r\nQUIT\r\n".getBytes(StandardCharsets.US_ASCII), 100);
+        assertFalse(in.markSupported());
+        assertEquals("a\r\n.b\r\n", text(read(in, 100)));
+        assertEquals("QUIT\r\n", new String(in.readAllBytes(), StandardCharsets.US_ASCII));
+    }
+
+    /** Gives at most {@code piece} bytes a read, as a socket may; no marks. */
+    private static final class Trickle extends java.io.InputStream {
+        private final byte[] data;
+        private final int piece;
+        private int pos;
+
+        Trickle(byte[] data, int piece) {
+            this.data = data;
+            this.piece = piece;
+        }
+
+        @Override
+        public int read() {
+            return pos < data.length ? data[pos++] & 0xff : -1;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) {
+            if (pos >= data.length) return -1;
+            int n = Math.min(Math.min(len, piece), data.length - pos);
+            System.arraycopy(data, pos, b, off, n);
+            pos += n;
+            return n;
+        }
     }
 
     @Test
