@@ -16,6 +16,7 @@ import dev.tempfail.queue.FreeSpace;
 import dev.tempfail.queue.NodeHeartbeat;
 import dev.tempfail.queue.Destinations;
 import dev.tempfail.queue.History;
+import dev.tempfail.queue.LiveNodes;
 import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.EventStore;
@@ -94,10 +95,12 @@ public final class Relay implements AutoCloseable {
             Wakeup wakeup = new Wakeup();
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             MailLog mailLog = new MailLog(metrics);
-            Destinations destinations = new Destinations(db, config.retry().capRelease());
+            Destinations destinations = new Destinations(db, config.retry().capRelease(),
+                    new LiveNodes(db, config.queue().nodeId(), timing.wallClock()));
             DeliveryService delivery = new DeliveryService(config, db, wakeup, destinations, clock, timing, mailLog);
             Intake smtp = Intake.open(config,
-                    new QueueStore(db, wakeup, FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
+                    new QueueStore(db, wakeup, config.queue().postgresql() ? FreeSpace.UNCHECKED // bodies are on the server
+                            : FreeSpace.of(config.queue().dir(), config.queue().minFree())), clock, true, mailLog);
             AdminServer admin = bindAdmin(config);
             QueueReader reader = new QueueReader(db, config.retry(), clock);
             new QueueApi(reader, new OperatorActions(db, wakeup, config.queue().keepBodies()), destinations,

@@ -30,22 +30,27 @@ import java.time.Duration;
  * @param user         the PostgreSQL user (or given in the URL)
  * @param passwordFile a file holding the PostgreSQL password (its first line), kept out of the config
  *                     and the environment
+ * @param leaseTime    how long a node's lease on the recipients it is delivering lasts unless it extends
+ *                     it (it does, every quarter of it, while it runs): a node that dies delays what it
+ *                     held by about this long before another node (or its own restart) takes it over
  */
 public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree, Duration keepFinished, boolean keepBodies,
-                          Optional<String> url, Optional<String> user, Optional<Path> passwordFile) {
+                          Optional<String> url, Optional<String> user, Optional<Path> passwordFile, Duration leaseTime) {
     /** {@code queue.keep_finished}'s default, for the factories below. */
     static final Duration KEEP_FINISHED = Duration.ofDays(7);
+    /** {@code queue.lease_time}'s default. */
+    public static final Duration LEASE_TIME = Duration.ofMinutes(10);
 
     static final String POSTGRESQL_SCHEME = "jdbc:postgresql:";
 
     /** The embedded H2 queue under {@code dir} (no free-space floor: for tests and tools). */
     public static QueueConfig h2(Path dir, boolean fsync, String nodeId) {
-        return new QueueConfig(dir, fsync, nodeId, 0, KEEP_FINISHED, false, Optional.empty(), Optional.empty(), Optional.empty());
+        return new QueueConfig(dir, fsync, nodeId, 0, KEEP_FINISHED, false, Optional.empty(), Optional.empty(), Optional.empty(), LEASE_TIME);
     }
 
     /** A PostgreSQL queue; {@code dir} stays the node's local directory (the spool). */
     public static QueueConfig postgresql(Path dir, String nodeId, String url, String user, Path passwordFile) {
-        return new QueueConfig(dir, true, nodeId, 0, KEEP_FINISHED, false, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(passwordFile));
+        return new QueueConfig(dir, true, nodeId, 0, KEEP_FINISHED, false, Optional.of(url), Optional.ofNullable(user), Optional.ofNullable(passwordFile), LEASE_TIME);
     }
 
     /** True when the queue is a (possibly shared) PostgreSQL database. */
@@ -80,8 +85,13 @@ public record QueueConfig(Path dir, boolean fsync, String nodeId, long minFree, 
         }
         long minFree = s.isNull("queue.min_free")
                 ? Math.max(1L << 30, s.size("smtp.max_message_size") * 3 / 2) : s.size("queue.min_free");
+        Duration leaseTime = s.duration("queue.lease_time");
+        if (leaseTime.compareTo(Duration.ofSeconds(2)) < 0) {
+            throw s.error("queue.lease_time", "must be at least 2s (the lease is extended every quarter of it), got "
+                    + Durations.compact(leaseTime));
+        }
         return new QueueConfig(s.path("queue.dir"), s.bool("queue.fsync"), nodeId, minFree, s.duration("queue.keep_finished"),
-                s.bool("queue.keep_bodies"), url, user, passwordFile);
+                s.bool("queue.keep_bodies"), url, user, passwordFile, leaseTime);
     }
 
     private static String localHostName() {

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * One delivery try of one message's recipients in one domain: find the route, wait for a
@@ -98,6 +99,12 @@ final class DeliveryJob implements Runnable {
         if (throttle != null && throttle.maxConnections() != null) width = Math.min(width, throttle.maxConnections());
         DestinationProfile profile = profile(hosts);
         if (profile != null && profile.connections() > 0) width = Math.min(width, profile.connections());
+        width = ctx.destinations().connectionShare(width); // the limits hold for all nodes sharing the queue together
+        if (width == 0) {
+            putBack(recipients, ctx.clock().instant().plus(Scheduler.OVERFLOW_WAIT),
+                    "the other nodes use every connection " + destination + " allows");
+            return false;
+        }
         ctx.lanes().run(destination, width, recipients.get(0).fresh(), () -> {
             try {
                 if (!ctx.stopping().get() && !throttled(destination)) send(go);
@@ -168,9 +175,8 @@ final class DeliveryJob implements Runnable {
         String host = used == null ? null : used.hostName();
         String ip = used == null ? null : used.address().getAddress().getHostAddress() + ":" + used.address().getPort();
         List<Decider.Decision> decisions = new ArrayList<>();
+        List<DestinationEffect> effects = new ArrayList<>();
         boolean accepted = false;
-        DestinationState before = ctx.destinations().get(destination).orElse(null);
-        DestinationState after = before;
         for (int i = 0; i < recipients.size(); i++) {
             RecipientResult rr = result.recipients().get(i);
             Decider.Decision d = ctx.decider().decide(recipients.get(i), rr.stage(), rr.reply(), host, ip,
@@ -179,15 +185,20 @@ final class DeliveryJob implements Runnable {
             decisions.add(d);
             accepted |= d.classification().isDelivered();
             Optional<DestinationEffect> effect = d.retry().destination();
-            if (effect.isPresent() && concernsDestination(d, result)) {
-                DestinationEffect e = effect.get();
-                after = Destinations.restricted(destination, after, now, e.pauseUntil(), e.maxConnections(),
+            if (effect.isPresent() && concernsDestination(d, result)) effects.add(effect.get());
+        }
+        boolean tookMail = accepted;
+        UnaryOperator<DestinationState> update = state -> {
+            for (DestinationEffect e : effects) {
+                state = Destinations.restricted(destination, state, now, e.pauseUntil(), e.maxConnections(),
                         e.maxPerHour(), e.reason());
             }
-        }
-        if (accepted) after = Destinations.accepted(after, now, ctx.destinations().capRelease());
-        List<Destinations.Change> throttles = Objects.equals(before, after)
-                ? List.of() : List.of(new Destinations.Change(destination, after));
+            return tookMail ? Destinations.accepted(state, now, ctx.destinations().capRelease()) : state;
+        };
+        // decided on what this node knows (fresh within a second); applied to the row as it is when recorded
+        DestinationState known = ctx.destinations().get(destination).orElse(null);
+        List<Destinations.Change> throttles = Objects.equals(known, update.apply(known))
+                ? List.of() : List.of(new Destinations.Change(destination, update));
         String relay = used == null ? "none" : used.toString();
         if (result.tls()) {
             ctx.mailLog().tlsEstablished(recipients.get(0).queueId(), relay, result.tlsCipher(), result.tlsVerified());

@@ -38,13 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class DeliveryService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
-    /**
-     * How long (in real time) a lease lasts unless extended. The scheduler extends the leases of
-     * everything it holds every quarter of this, so a try that runs long (DNS, then up to five
-     * hosts with RFC 5321 timeouts) or waits in a lane keeps its lease; a node that died loses
-     * its leases to the other nodes after this long (and its own at its next start, at once).
-     */
-    static final Duration LEASE = Duration.ofMinutes(10);
     /** Recipients held in memory per worker (running, waiting, parked in lanes), as Postfix's active queue. */
     static final int IN_MEMORY_PER_WORKER = 50;
 
@@ -116,7 +109,8 @@ public final class DeliveryService implements AutoCloseable {
                 security, new MtaStsGate(policies, security, mailLog), new AtomicBoolean());
         int budget = config.delivery().workers() * IN_MEMORY_PER_WORKER;
         int share = Math.max(2 * config.delivery().perDestination(), budget / 8);
-        scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share, LEASE,
+        scheduler = new Scheduler(queue, wakeup, clock, timing.wallClock(), workers, budget, share,
+                config.queue().leaseTime(),
                 timing.maxIdle(), (group, done) -> new DeliveryJob(ctx, group, done));
         enabled = config.delivery().enabled();
         thread = new Thread(scheduler, "scheduler");

@@ -44,7 +44,7 @@ import java.util.function.BiFunction;
  */
 final class Scheduler implements Runnable {
     private static final Logger log = LoggerFactory.getLogger("tempfail/qmgr");
-    /** How often expired leases are looked for (in real time). */
+    /** How often expired leases are looked for (in real time), at most; twice per lease time when that is shorter. */
     private static final Duration RECLAIM_EVERY = Duration.ofMinutes(1);
     /** How long a domain's due recipients past its share wait before they are looked at again. */
     static final Duration OVERFLOW_WAIT = Duration.ofSeconds(5);
@@ -182,14 +182,16 @@ final class Scheduler implements Runnable {
 
     /**
      * Extends this node's leases every quarter of the lease time, so that none expires under a
-     * job that is still going to run; frees expired leases (a node that died) every minute.
+     * job that is still going to run; frees expired leases (a node that died) every minute, or
+     * every half lease time when that is shorter ({@code queue.lease_time}).
      */
     private void maintainLeases(Instant wall) throws Exception {
         if (Duration.between(lastExtension, wall).compareTo(leaseTime.dividedBy(4)) >= 0) {
             queue.extendLeases(wall.plus(leaseTime));
             lastExtension = wall;
         }
-        if (Duration.between(lastReclaim, wall).compareTo(RECLAIM_EVERY) >= 0) {
+        Duration reclaimEvery = leaseTime.dividedBy(2).compareTo(RECLAIM_EVERY) < 0 ? leaseTime.dividedBy(2) : RECLAIM_EVERY;
+        if (Duration.between(lastReclaim, wall).compareTo(reclaimEvery) >= 0) {
             int freed = queue.reclaimExpiredLeases(wall, clock.instant());
             if (freed > 0) log.warn("reclaimed {} recipient(s) whose lease expired", freed);
             lastReclaim = wall;

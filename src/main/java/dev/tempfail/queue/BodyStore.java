@@ -12,10 +12,10 @@ import java.util.List;
  * an unnamed body, which the start-up sweep removes ({@link BodySweep}), never a row without
  * its bytes. A body is deleted after the commit that drops its row.
  *
- * <p>One implementation today: {@link SpoolFiles}, one file per message beside the embedded H2
- * queue. The interface is shaped for a store in the database itself (PostgreSQL large objects
- * or streamed bytea, for several nodes sharing one queue): bytes go in through an OutputStream
- * and come out through an InputStream, keys are short strings, and {@link #sync} may do nothing.
+ * <p>Two implementations: {@link SpoolFiles}, one file per message beside the embedded H2 queue,
+ * and {@link DatabaseBodies}, chunks in the PostgreSQL queue itself, so that every node sharing
+ * it reads every body. Bytes go in through an OutputStream and come out through an InputStream,
+ * keys are short strings, and {@link #sync} may do nothing.
  */
 public interface BodyStore {
 

@@ -16,14 +16,16 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The queue's database, opened with durable commits and migrated by Flyway
  * ({@code db/migration}, the same SQL for both backends) before anything else touches it:
  * the embedded H2 file under {@code queue.dir} for one node, or a PostgreSQL database
- * ({@code queue.url}) that several nodes share; and the message bodies ({@link BodyStore},
- * spool files in {@code queue.dir/spool}), swept at opening ({@link BodySweep}).
+ * ({@code queue.url}) that several nodes share; and the message bodies ({@link BodyStore}), swept at
+ * opening: spool files in {@code queue.dir/spool} beside H2 ({@link SpoolFiles}, {@link BodySweep}),
+ * chunks in the database itself on PostgreSQL, where every node reads them ({@link DatabaseBodies}).
  *
  * <p>H2: its default WRITE_DELAY of 500 ms leaves a committed transaction in memory for up to
  * half a second, so a {@code kill -9} right after a 250 could lose it. WRITE_DELAY=0 writes
@@ -70,6 +72,11 @@ public final class Database implements AutoCloseable {
         hc.setMaximumPoolSize(Math.max(2, maxConnections)); // Flyway holds two at once while it migrates
         hc.setMinimumIdle(Math.min(2, maxConnections)); // connections are opened as load needs them
         hc.setConnectionTimeout(10_000);
+        try {
+            Files.createDirectories(queue.dir()); // H2's file and spool; on PostgreSQL the node's local directory
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create queue directory " + queue.dir(), e);
+        }
         Backend backend;
         if (queue.postgresql()) {
             backend = Backend.POSTGRESQL;
@@ -79,11 +86,6 @@ public final class Database implements AutoCloseable {
             hc.setConnectionInitSql(FORCE_SYNCHRONOUS_COMMIT);
         } else {
             backend = Backend.H2;
-            try {
-                Files.createDirectories(queue.dir());
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot create queue directory " + queue.dir(), e);
-            }
             hc.setJdbcUrl(url(queue.dir()));
             hc.setUsername("tempfail");
             hc.setPassword("");
@@ -107,13 +109,20 @@ public final class Database implements AutoCloseable {
         }
         BodyStore bodies;
         try {
-            bodies = new SpoolFiles(queue.dir().resolve("spool"), queue.fsync());
-            BodySweep.run(pool, bodies);
+            if (backend == Backend.POSTGRESQL) {
+                DatabaseBodies inDatabase = new DatabaseBodies(pool, queue.nodeId(), Clock.systemUTC());
+                inDatabase.sweep();
+                bodies = inDatabase;
+            } else {
+                bodies = new SpoolFiles(queue.dir().resolve("spool"), queue.fsync());
+                BodySweep.run(pool, bodies);
+            }
         } catch (IOException | SQLException e) {
             pool.close();
-            throw new IllegalStateException("cannot read the spool in " + queue.dir() + ": " + e, e);
+            throw new IllegalStateException("cannot sweep the message bodies of " + queue.describe() + ": " + e, e);
         }
-        return new Database(pool, backend, bodies, queue.fsync());
+        // PostgreSQL: every commit is already on the server's disk when it returns, bodies included
+        return new Database(pool, backend, bodies, queue.fsync() && backend == Backend.H2);
     }
 
     /** The H2 URL of the queue in {@code dir}: durable commits (see the class comment). */

@@ -8,12 +8,24 @@ import java.sql.Types;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Throttle state per destination, kept in the {@code destination} table so that a pause or
- * a rate cap survives a restart, and cached in memory because every delivery asks.
+ * a rate cap survives a restart and holds for every node sharing the queue, and cached in
+ * memory because every delivery asks.
+ *
+ * <p>Across nodes (a PostgreSQL queue): the table is the one truth. A cached row is trusted for
+ * {@link #FRESH} at most, so a pause or a cap another node stored is obeyed here within that;
+ * every change (a try's, an operator's, an hourly-cap turn) is applied to the row as it is in
+ * the database, read {@code FOR UPDATE} in the transaction that writes it, so two nodes never
+ * overwrite each other's changes and never both take the same sending turn. Connection limits
+ * are the exception: they are divided among the live nodes ({@link LiveNodes}), as counting
+ * every connection in the database would add two writes to each delivery. The embedded H2
+ * queue has one node, which writes every change itself: its cache never goes stale.
  *
  * <p>A destination is what the router names it ({@code RouteResult.Hosts#destination}): the
  * best MX host, or the route's or smarthost's host:port. A reply that pauses or caps it holds
@@ -23,18 +35,45 @@ public final class Destinations {
     /** The default of {@code retry.cap_release}. */
     public static final Duration DEFAULT_CAP_RELEASE = Duration.ofHours(1);
 
+    /** How long a cached row is trusted when other nodes may change it (a PostgreSQL queue). */
+    static final Duration FRESH = Duration.ofSeconds(1);
+
     private final Database db;
     private final Duration capRelease;
-    private final Map<String, Optional<DestinationState>> cache = new ConcurrentHashMap<>();
+    private final LiveNodes nodes;
+    /** How long a cached row is trusted, in nanoseconds; Long.MAX_VALUE when this node alone writes. */
+    private final long freshNanos;
+    private final Map<String, Cached> cache = new ConcurrentHashMap<>();
+
+    private record Cached(Optional<DestinationState> state, long loadedAt) {}
 
     public Destinations(Database db) {
         this(db, DEFAULT_CAP_RELEASE);
     }
 
-    /** @param capRelease how long an hourly cap takes to lift without another restricting reply */
+    /** For the operator's tools and tests, which open no connections: every share is the whole limit. */
     public Destinations(Database db, Duration capRelease) {
+        this(db, capRelease, LiveNodes.ALONE);
+    }
+
+    /**
+     * @param capRelease how long an hourly cap takes to lift without another restricting reply
+     * @param nodes      the nodes sharing the queue, among which connection limits are divided
+     */
+    public Destinations(Database db, Duration capRelease, LiveNodes nodes) {
         this.db = db;
         this.capRelease = capRelease;
+        this.nodes = nodes;
+        this.freshNanos = db.backend() == Database.Backend.POSTGRESQL ? FRESH.toNanos() : Long.MAX_VALUE;
+    }
+
+    /**
+     * This node's part of a connection limit that holds for the whole cluster (the destination's
+     * {@code max_connections}, {@code delivery.per_destination}, a provider profile's): 0 means
+     * the other nodes use every connection allowed.
+     */
+    public int connectionShare(int limit) {
+        return nodes.share(limit);
     }
 
     /** How long an hourly cap takes to lift without another restricting reply ({@code retry.cap_release}). */
@@ -43,21 +82,45 @@ public final class Destinations {
     }
 
     public Optional<DestinationState> get(String name) {
-        return cache.computeIfAbsent(name, this::load);
+        long now = System.nanoTime();
+        Cached c = cache.get(name);
+        if (c == null || now - c.loadedAt() > freshNanos) {
+            c = new Cached(load(name), now);
+            cache.put(name, c);
+        }
+        return c.state();
     }
 
     /**
-     * A destination's new throttle state (null: no throttle any more), as a try calls for it.
-     * Delivery writes it in the transaction that records the try ({@link DeliveryQueue#record}),
+     * What a try (or an operator) does to a destination's throttle state: {@code update} turns
+     * the row as it is in the database (null: none) into the new state (null: no throttle any
+     * more). Delivery applies it in the transaction that records the try ({@link DeliveryQueue#record}),
      * so a failure after the next hop said 250 can never undo the record of that 250.
      */
-    public record Change(String name, DestinationState state) {}
+    public static final class Change {
+        private final String name;
+        private final UnaryOperator<DestinationState> update;
+        private volatile DestinationState applied;
+
+        public Change(String name, UnaryOperator<DestinationState> update) {
+            this.name = name;
+            this.update = update;
+        }
+
+        public String name() {
+            return name;
+        }
+
+        /** The state it left in the database, once applied. */
+        public DestinationState applied() {
+            return applied;
+        }
+    }
 
     /** Applies a pause and/or limits asked for by a reply now (for operators and tests; delivery uses {@link #restricted}). */
     public synchronized void restrict(String name, Instant now, Instant pauseUntil, int maxConnections, int maxPerHour,
                                       String reason) throws SQLException {
-        save(new Change(name, restricted(name, get(name).orElse(null), now, pauseUntil, maxConnections, maxPerHour,
-                reason)));
+        apply(new Change(name, old -> restricted(name, old, now, pauseUntil, maxConnections, maxPerHour, reason)));
     }
 
     /** {@code old} with a pause and/or limits asked for by a reply; a limit of 0 leaves that limit as it was. */
@@ -74,21 +137,31 @@ public final class Destinations {
 
     /** The operator's pause: nothing goes to {@code name} (a next hop or a recipient domain) before {@code until}. */
     public synchronized void suspend(String name, Instant now, Instant until, String reason) throws SQLException {
-        DestinationState old = get(name).orElse(null);
-        apply(new Change(name, new DestinationState(name, until, reason, old == null ? null : old.maxPerHour(),
+        apply(new Change(name, old -> new DestinationState(name, until, reason, old == null ? null : old.maxPerHour(),
                 old == null ? null : old.maxConnections(), old == null ? null : old.nextSendAt(), now)));
     }
 
     /** Lifts every pause and cap on {@code name}; returns whether there was any. */
     public synchronized boolean resume(String name) throws SQLException {
-        boolean had = get(name).isPresent();
-        apply(new Change(name, null));
-        return had;
+        boolean[] had = {false};
+        apply(new Change(name, old -> {
+            had[0] = old != null;
+            return null;
+        }));
+        return had[0];
     }
 
+    /** Applies {@code change} in a transaction of its own, then remembers what it left. */
     private void apply(Change change) throws SQLException {
         try (Connection c = db.connection()) {
-            write(c, change);
+            c.setAutoCommit(false);
+            try {
+                write(c, change);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
         }
         remember(change);
     }
@@ -100,19 +173,23 @@ public final class Destinations {
      * count as the destination speaking, so it never delays the cap's release.
      */
     public synchronized Instant takeTurn(String name, Instant now) throws SQLException {
-        DestinationState s = get(name).orElse(null);
-        if (s == null || s.maxPerHour() == null) return now;
-        Integer cap = s.perHourAt(now, capRelease);
-        if (cap == null) {
-            save(new Change(name, withoutCap(s)));
-            return now;
-        }
-        Instant turn = s.nextSendAt() == null || s.nextSendAt().isBefore(now) ? now : s.nextSendAt();
-        if (turn.isAfter(now)) return turn;
-        Instant next = now.plus(Duration.ofSeconds(3600 / cap));
-        save(new Change(name, new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(),
-                s.maxConnections(), next, s.updatedAt())));
-        return now;
+        DestinationState cached = get(name).orElse(null);
+        if (cached == null || cached.maxPerHour() == null) return now; // no cap known: no locked read
+        Instant[] turn = {now};
+        apply(new Change(name, s -> { // on the row as it is now: two nodes never take the same turn
+            turn[0] = now;
+            if (s == null || s.maxPerHour() == null) return s;
+            Integer cap = s.perHourAt(now, capRelease);
+            if (cap == null) return withoutCap(s);
+            Instant at = s.nextSendAt() == null || s.nextSendAt().isBefore(now) ? now : s.nextSendAt();
+            if (at.isAfter(now)) {
+                turn[0] = at;
+                return s;
+            }
+            return new DestinationState(name, s.suspendedUntil(), s.reason(), s.maxPerHour(), s.maxConnections(),
+                    now.plus(Duration.ofSeconds(3600 / cap)), s.updatedAt());
+        }));
+        return turn[0];
     }
 
     /** The earliest time anything may be sent to {@code name}, given its pause and the cap in force; null = now. */
@@ -141,34 +218,41 @@ public final class Destinations {
         return new DestinationState(s.name(), s.suspendedUntil(), s.reason(), null, s.maxConnections(), null, s.updatedAt());
     }
 
-    private void save(Change change) throws SQLException {
-        try (Connection c = db.connection()) {
-            write(c, change);
-        }
-        remember(change);
+    /** After the transaction that applied {@code change} committed: what every delivery reads from now on. */
+    public void remember(Change change) {
+        cache.put(change.name(), new Cached(Optional.ofNullable(change.applied()), System.nanoTime()));
     }
 
-    /** After the transaction that wrote {@code change} committed: what every delivery reads from now on. */
-    public void remember(Change change) {
-        cache.put(change.name(), Optional.ofNullable(change.state()));
-    }
+    private static final String SELECT = "SELECT name, suspended_until, reason, max_per_hour, "
+            + "max_connections, next_send_at, updated_at FROM destination WHERE name = ?";
 
     private Optional<DestinationState> load(String name) {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT name, suspended_until, reason, max_per_hour, "
-                     + "max_connections, next_send_at, updated_at FROM destination WHERE name = ?")) {
-            s.setString(1, name);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Optional.of(read(r)) : Optional.empty();
-            }
+        try (Connection c = db.connection()) {
+            return read(c, name, SELECT);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot read destination " + name, e);
         }
     }
 
-    /** Writes {@code change} inside the caller's transaction. */
+    private static Optional<DestinationState> read(Connection c, String name, String sql) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, name);
+            try (ResultSet r = s.executeQuery()) {
+                return r.next() ? Optional.of(read(r)) : Optional.empty();
+            }
+        }
+    }
+
+    /**
+     * Applies {@code change} inside the caller's transaction, to the row as it is (locked until
+     * the commit, so no other node changes it in between); writes only if that changes it.
+     */
     static void write(Connection c, Change change) throws SQLException {
-        if (change.state() == null) {
+        DestinationState old = read(c, change.name(), SELECT + " FOR UPDATE").orElse(null);
+        DestinationState state = change.update.apply(old);
+        change.applied = state;
+        if (Objects.equals(old, state)) return;
+        if (state == null) {
             try (PreparedStatement s = c.prepareStatement("DELETE FROM destination WHERE name = ?")) {
                 s.setString(1, change.name());
                 s.executeUpdate();
@@ -180,7 +264,7 @@ public final class Destinations {
                      + "max_per_hour = ?, max_connections = ?, next_send_at = ?, updated_at = ? WHERE name = ?");
              PreparedStatement i = c.prepareStatement("INSERT INTO destination (suspended_until, reason, max_per_hour, "
                      + "max_connections, next_send_at, updated_at, name) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
-            if (bind(u, change.state()).executeUpdate() == 0) bind(i, change.state()).executeUpdate();
+            if (bind(u, state).executeUpdate() == 0) bind(i, state).executeUpdate();
         }
     }
 

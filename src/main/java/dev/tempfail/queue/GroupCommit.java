@@ -242,7 +242,7 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /** SQL state class 08 (connection exception) or 57P0x (the server is shutting the session down). */
-    private static boolean connectionBroken(SQLException e) {
+    static boolean connectionBroken(SQLException e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof SQLException s && s.getSQLState() != null
                     && (s.getSQLState().startsWith("08") || s.getSQLState().startsWith("57P0"))) {

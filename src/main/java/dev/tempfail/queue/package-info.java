@@ -2,9 +2,9 @@
  * The durable queue: messages, recipients, attempts, leases, destination throttles, webhook
  * events (written with the try they are about, {@code EventStore}), the figures for metrics,
  * history and the operator's actions on it; the Flyway start-up ({@code db/migration}) and the
- * group commit that makes a 250 durable. May import: config (and JDBC, H2, Flyway).
- * Never imported by: smtp, reply, route, dsn, message, config; delivery, intake and admin call
- * it, it calls none of them.
+ * group commit that makes a 250 durable; the nodes sharing it. May import: config (and JDBC,
+ * H2, PostgreSQL, HikariCP, Flyway). Never imported by: smtp, reply, route, dsn, message, config;
+ * delivery, intake and admin call it, it calls none of them.
  *
  * <h2>The queue contract</h2>
  *
@@ -64,7 +64,22 @@
  * is left to its holder (the verb counts it as busy). A bounce takes its recipients with a lease
  * of its own (owner {@code operator}), so no try can start on them while its report is built.
  *
+ * <p><b>Exactly once across nodes.</b> What a try leads to (its attempt, the DSN, a delay
+ * warning, the expiry, its webhook event, its throttle change) is written in the fenced
+ * transaction that records it, so a node whose lease was taken over writes none of it;
+ * {@code ClusterQueueTest} checks it on two queues sharing one PostgreSQL database.
+ *
  * <p><b>Throttles.</b> What a try teaches about its destination ({@code destination} table) is
  * written in the transaction that records the try; see {@link dev.tempfail.queue.Destinations}.
+ * Pauses and hourly caps are held in the database for all nodes together: every change is
+ * applied to the row read {@code FOR UPDATE}, and a cached row is trusted for a second at most
+ * on a shared queue. Connection limits are divided among the live nodes of the {@code node}
+ * table ({@link dev.tempfail.queue.LiveNodes}): counting connections in the database would add
+ * two writes to every delivery and need an expiry for a dead node's counts, while the division
+ * costs one small read every few seconds; the shares add up to the limit exactly.
+ *
+ * <p><b>Bodies.</b> A {@link dev.tempfail.queue.BodyStore}: spool files beside H2
+ * ({@link dev.tempfail.queue.SpoolFiles}), chunks in the database on PostgreSQL
+ * ({@link dev.tempfail.queue.DatabaseBodies}), where every node reads every body.
  */
 package dev.tempfail.queue;

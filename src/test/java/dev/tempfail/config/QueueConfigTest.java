@@ -51,5 +51,17 @@ class QueueConfigTest {
                 "TEMPFAIL_QUEUE_PASSWORD_FILE", dir.resolve("absent").toString())));
         assertEquals("queue.password_file", missing.key());
         assertTrue(missing.reason().contains("cannot read"), missing.reason());
+
+        ConfigException lease = assertThrows(ConfigException.class,
+                () -> ConfigLoader.load(null, Map.of("TEMPFAIL_QUEUE_LEASE_TIME", "1s")));
+        assertEquals("queue.lease_time", lease.key());
+        assertTrue(lease.reason().contains("at least 2s"), lease.reason());
+    }
+
+    @Test
+    void theLeaseTimeIsTenMinutesUnlessSet() {
+        assertEquals(java.time.Duration.ofMinutes(10), ConfigLoader.defaults().queue().leaseTime());
+        assertEquals(java.time.Duration.ofSeconds(5),
+                ConfigLoader.load(null, Map.of("TEMPFAIL_QUEUE_LEASE_TIME", "5s")).queue().leaseTime());
     }
 }

@@ -2,6 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestQueues;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +45,7 @@ class BodyStoreTest {
     }
 
     @Test
+    @Tag("h2") // spool files; a PostgreSQL queue keeps bodies in the database (DatabaseBodiesTest)
     void aBodyIsAFileInTheSpoolNamedByItsRow() throws Exception {
         try (Database db = TestQueues.open(dir, 4)) {
             enqueue(db, "Q1");
@@ -57,6 +59,7 @@ class BodyStoreTest {
     }
 
     @Test
+    @Tag("h2")
     void startUpRemovesBodiesNoRowNamesAndKeepsARowWhoseBodyIsMissing() throws Exception {
         try (Database db = TestQueues.open(dir, 4)) {
             enqueue(db, "KEPT");

@@ -40,8 +40,7 @@ class DestinationsTest {
 
     /** The destination took mail: what delivery writes with the try. */
     private static void accept(Database db, Destinations d, Instant now) throws Exception {
-        Destinations.Change change = new Destinations.Change(MX, Destinations.accepted(d.get(MX).orElse(null), now,
-                d.capRelease()));
+        Destinations.Change change = new Destinations.Change(MX, s -> Destinations.accepted(s, now, d.capRelease()));
         try (Connection c = db.connection()) {
             Destinations.write(c, change);
         }
