@@ -34,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -66,6 +67,8 @@ public final class LabReceiver implements AutoCloseable {
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicInteger sessions = new AtomicInteger();
     private final AtomicInteger open = new AtomicInteger();
+    /** The sessions {@link #open} counts. */
+    private final Set<Session> counted = ConcurrentHashMap.newKeySet();
     private final AtomicInteger connections = new AtomicInteger();
     private final AtomicInteger numbers = new AtomicInteger();
     private final Map<Session, LoggedSocket> sockets = new ConcurrentHashMap<>();
@@ -335,6 +338,7 @@ public final class LabReceiver implements AutoCloseable {
                 String w = wire(a.reply() != null ? a.reply() : "421 4.3.2 Closing");
                 return SessionAcceptance.failure(Integer.parseInt(w.substring(0, 3)), w.length() > 4 ? w.substring(4) : "");
             }
+            counted.add(session);
             open.incrementAndGet();
             return SessionAcceptance.success();
         }
@@ -342,7 +346,8 @@ public final class LabReceiver implements AutoCloseable {
         @Override
         public void onSessionEnd(Session session) {
             sockets.remove(session);
-            open.decrementAndGet();
+            // SubEtha ends refused sessions too: only one that was counted as open may be taken off
+            if (counted.remove(session)) open.decrementAndGet();
         }
     }
 

@@ -100,6 +100,10 @@ class LabReceiverTest {
             try (SmtpTestClient second = connect()) {
                 assertEquals("421 4.7.0 Too many concurrent connections, try again later", second.reply());
             }
+            // the refused session's end must not free the first one's place
+            try (SmtpTestClient third = connect()) {
+                assertEquals("421 4.7.0 Too many concurrent connections, try again later", third.reply());
+            }
         }
     }
 
