@@ -54,8 +54,7 @@ class ClusterFailoverTest {
                 try (SmtpTestClient ca = SmtpTestClient.connect(a.smtpPort());
                      SmtpTestClient cb = SmtpTestClient.connect(b.smtpPort())) {
                     for (SmtpTestClient c : List.of(ca, cb)) {
-                        c.reply();
-                        c.command("EHLO client.test");
+                        c.greet();
                     }
                     for (int i = 0; i < MESSAGES; i++) {
                         SmtpTestClient c = i % 2 == 0 ? ca : cb;

@@ -38,9 +38,7 @@ class DeliveryCrashTest {
                     "TEMPFAIL_DELIVERY_WORKERS", "" + WORKERS);
             ChildRelay first = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env);
             try {
-                try (SmtpTestClient c = SmtpTestClient.connect(first.smtpPort())) {
-                    c.reply();
-                    c.command("EHLO client.test");
+                try (SmtpTestClient c = SmtpTestClient.greeted(first.smtpPort())) {
                     for (int i = 0; i < MESSAGES; i++) {
                         c.command("MAIL FROM:<s@example.org>");
                         c.command("RCPT TO:<r" + i + "@example.com>");

@@ -81,9 +81,8 @@ class FairSchedulingTest {
     }
 
     private static String send(Relay relay, String rcpt) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            return c.sendMail("s@example.org", List.of(rcpt), "Subject: to " + rcpt + "\r\n\r\nbody\r\n");
-        }
+        return SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                List.of(rcpt), "Subject: to " + rcpt + "\r\n\r\nbody\r\n");
     }
 
     private static int leased(Relay relay) throws Exception {

@@ -94,11 +94,7 @@ class MtaStsTest {
 
     /** Returns the queue id. */
     private static String send(Relay relay, String to) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            String reply = c.sendMail("app@example.org", List.of(to), "Subject: sts\r\n\r\nbody\r\n");
-            assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
-        }
+        return SmtpTestClient.queued(relay.smtpPort(), "app@example.org", List.of(to), "Subject: sts\r\n\r\nbody\r\n");
     }
 
     /** The first try of the message's first recipient, as the admin API shows it. */

@@ -49,9 +49,8 @@ class RetryEndToEndTest {
     }
 
     private void send(List<String> to) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            assertTrue(c.sendMail("s@example.org", to, "Subject: retry\r\n\r\nx\r\n").startsWith("250 "));
-        }
+        assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org", to, "Subject: retry\r\n\r\nx\r\n")
+                .startsWith("250 "));
     }
 
     record State(String state, int attempts, Instant next, String status, String text, Instant delayNotified) {}

@@ -62,7 +62,7 @@ class DsnEndToEndTest {
             c.send("Message-ID: <order-42@example.org>\r\nSubject: your order\r\n\r\nthanks\r\n.\r\n");
             String reply = c.reply();
             assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
+            return SmtpTestClient.queueId(reply);
         }
     }
 
@@ -235,7 +235,7 @@ class DsnEndToEndTest {
                 c.command("DATA");
                 c.send("Subject: x\r\n\r\nx\r\n.\r\n");
                 String reply = c.reply();
-                QueueView.Message m = relay.reader().show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+                QueueView.Message m = relay.reader().show(SmtpTestClient.queueId(reply)).orElseThrow();
                 assertEquals("id+1", m.envid());
                 assertEquals("HDRS", m.ret());
                 assertEquals("DELAY,FAILURE", m.recipients().get(0).notifyOn());

@@ -62,7 +62,7 @@ class Smtputf8EndToEndTest {
             c.send(CONTENT + ".\r\n");
             String reply = c.reply();
             assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
+            return SmtpTestClient.queueId(reply);
         }
     }
 

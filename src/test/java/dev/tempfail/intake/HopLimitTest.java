@@ -52,8 +52,6 @@ class HopLimitTest {
     }
 
     private static String send(Relay relay, String content) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            return c.sendMail("a@example.org", List.of("b@example.com"), content);
-        }
+        return SmtpTestClient.sendMail(relay.smtpPort(), "a@example.org", List.of("b@example.com"), content);
     }
 }

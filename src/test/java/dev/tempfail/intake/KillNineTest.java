@@ -90,7 +90,7 @@ class KillNineTest {
                 c.send(content + ".\r\n");
                 String reply = c.reply();
                 if (reply.startsWith("250 ")) {
-                    acknowledged.put(reply.substring(reply.lastIndexOf(' ') + 1), content.getBytes(StandardCharsets.UTF_8));
+                    acknowledged.put(SmtpTestClient.queueId(reply), content.getBytes(StandardCharsets.UTF_8));
                     acks.incrementAndGet();
                 }
                 n++;

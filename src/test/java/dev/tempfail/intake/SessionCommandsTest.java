@@ -30,16 +30,9 @@ class SessionCommandsTest {
         relay.close();
     }
 
-    private static SmtpTestClient greeted() throws Exception {
-        SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort());
-        assertTrue(c.reply().startsWith("220 "));
-        assertTrue(c.command("EHLO client.test").startsWith("250"));
-        return c;
-    }
-
     @Test
     void rsetDropsTheTransaction() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("250 2.0.0 Ok", c.command("RSET"));
             assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<r@example.com>"));
@@ -48,7 +41,7 @@ class SessionCommandsTest {
 
     @Test
     void noopKeepsTheTransaction() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@example.com>"));
@@ -57,7 +50,7 @@ class SessionCommandsTest {
 
     @Test
     void quitSaysByeAndCloses() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("221 2.0.0 Bye", c.command("QUIT"));
             assertTrue(c.isClosedByServer());
         }
@@ -65,21 +58,21 @@ class SessionCommandsTest {
 
     @Test
     void vrfyNeverSaysWhoExists() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery", c.command("VRFY root"));
         }
     }
 
     @Test
     void helpListsOurCommands() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP", c.command("HELP"));
         }
     }
 
     @Test
     void expnAndBdatAreNotImplemented() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("502 5.5.1 Error: command not implemented", c.command("EXPN staff"));
             assertEquals("502 5.5.1 Error: command not implemented", c.command("BDAT 10 LAST"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session goes on");

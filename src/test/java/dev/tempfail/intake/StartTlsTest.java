@@ -49,8 +49,7 @@ class StartTlsTest {
         Path cert = dir.resolve("q/tls/selfsigned-cert.pem");
         assertTrue(Files.exists(cert) && Files.exists(dir.resolve("q/tls/selfsigned-key.pem")));
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            String ehlo = c.command("EHLO client.test");
+            String ehlo = c.greet();
             assertTrue(ehlo.contains("250-STARTTLS") || ehlo.contains("250 STARTTLS"), ehlo);
             assertFalse(ehlo.contains("AUTH"), "no AUTH before TLS: " + ehlo);
             assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
@@ -81,9 +80,7 @@ class StartTlsTest {
     @Test
     void commandsSentInClearTextWithStartTlsAreDropped() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of()), Clock.systemUTC());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             c.send("STARTTLS\r\nMAIL FROM:<injected@example.org>\r\n"); // CVE-2011-0411
             assertEquals("220 2.0.0 Ready to start TLS", c.reply());
             c.startTls();
@@ -111,9 +108,7 @@ class StartTlsTest {
             assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as"));
         }
         assertTrue(storedContent().contains("\t(using TLSv1."), storedContent());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
             assertEquals(made.certificate(), c.startTls().getPeerCertificates()[0]);
         }
