@@ -65,8 +65,7 @@ class MetricsTest {
                         .startsWith("250 "));
             }
             try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-                c.reply();
-                c.command("EHLO outside.test");
+                c.greet("outside.test");
                 c.command("MAIL FROM:<someone@outside.test>");
                 assertTrue(c.command("RCPT TO:<victim@elsewhere.test>").startsWith("554 "));
             }

@@ -6,13 +6,12 @@ import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.ServerTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -73,12 +72,7 @@ class RouteTlsTest {
     }
 
     private static String column(Relay relay, String address, String column) throws Exception {
-        try (Connection c = relay.database().connection();
-             var s = c.prepareStatement("SELECT " + column + " FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? String.valueOf(r.getObject(1)) : "";
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT " + column + " FROM recipient WHERE address = ?", address);
+        return r == null ? "" : String.valueOf(r.get(0));
     }
 }

@@ -54,8 +54,7 @@ class Smtputf8EndToEndTest {
 
     private String send() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO app.example");
+            c.greet("app.example");
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + SENDER + "> SMTPUTF8 BODY=8BITMIME"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + RECIPIENT + ">"));
             assertTrue(c.command("DATA").startsWith("354 "));

@@ -5,14 +5,13 @@ import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -41,12 +40,8 @@ class IntakeTest {
     }
 
     private int storedMessages() throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery(
-                     "SELECT (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM recipient)")) {
-            r.next();
-            return r.getInt(1) + relay.database().bodies().keys().size();
-        }
+        long rows = Sql.count(relay.database(), "SELECT (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM recipient)");
+        return (int) rows + relay.database().bodies().keys().size();
     }
 
     private byte[] storedContent(String queueId) throws Exception {
@@ -113,15 +108,13 @@ class IntakeTest {
     void relayIsDeniedToClientsOutsideNetworks() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_NETWORKS", "[127.0.0.1/32]"));
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO outsider.test");
+            c.greet("outsider.test");
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("554 5.7.1 <r@example.com>: Relay access denied", c.command("RCPT TO:<r@example.com>"));
             assertEquals("554 5.5.1 Error: no valid recipients", c.command("DATA"));
         }
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO insider.test");
+            c.greet("insider.test");
             c.command("MAIL FROM:<s@example.org>");
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@example.com>"));
         }

@@ -4,6 +4,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -11,10 +12,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -117,13 +116,8 @@ class Smtputf8IntakeTest {
     }
 
     private boolean storedFlag(String queueId) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT smtputf8 FROM message WHERE queue_id = ?")) {
-            s.setString(1, queueId);
-            try (ResultSet r = s.executeQuery()) {
-                assertTrue(r.next());
-                return r.getBoolean(1);
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT smtputf8 FROM message WHERE queue_id = ?", queueId);
+        assertTrue(r != null);
+        return (Boolean) r.get(0);
     }
 }

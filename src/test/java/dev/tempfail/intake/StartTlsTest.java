@@ -4,6 +4,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.Pem;
 import dev.tempfail.tls.ServerTls;
 import org.junit.jupiter.api.AfterEach;
@@ -14,8 +15,6 @@ import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.util.Map;
 
@@ -34,12 +33,8 @@ class StartTlsTest {
     }
 
     private String storedContent() throws Exception {
-        String queueId;
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT queue_id FROM message")) {
-            assertTrue(r.next(), "nothing stored");
-            queueId = r.getString(1);
-        }
+        String queueId = (String) Sql.value(relay.database(), "SELECT queue_id FROM message");
+        assertTrue(queueId != null, "nothing stored");
         return new String(StoredBodies.read(relay.database(), queueId), StandardCharsets.UTF_8);
     }
 

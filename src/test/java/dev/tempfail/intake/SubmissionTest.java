@@ -2,7 +2,6 @@ package dev.tempfail.intake;
 
 import dev.tempfail.Relay;
 import dev.tempfail.admin.Json;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.Cli;
 import dev.tempfail.testsupport.SmtpTestClient;
@@ -150,8 +149,7 @@ class SubmissionTest {
     @Test
     void submissionRefusesMailBeforeTlsAndAuthAndAuthBeforeTls() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            String ehlo = c.command("EHLO app.test");
+            String ehlo = c.greet("app.test");
             assertTrue(ehlo.contains("STARTTLS") && !ehlo.contains("AUTH"), ehlo);
             assertEquals("538 5.7.11 Encryption required for requested authentication mechanism",
                     c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")));
@@ -171,8 +169,7 @@ class SubmissionTest {
     @Test
     void wrongPasswordsAreRefusedThenTheAddressIsLockedOut() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             for (int i = 0; i < 3; i++) {
                 assertEquals("535 5.7.8 Error: authentication failed", c.command("AUTH PLAIN " + plain("app1", "wrong" + i)));
@@ -181,16 +178,14 @@ class SubmissionTest {
                     c.command("AUTH PLAIN " + plain("nobody", "x")));
         }
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("454 4.7.0 Too many failed authentication attempts, try again later",
                     c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")), "even the right password, while locked out");
         }
         // another address is not locked out
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("235 2.7.0 Authentication successful", c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")));
         }
@@ -221,8 +216,7 @@ class SubmissionTest {
         assertEquals(List.of("app1", "limited"), List.of(list.out().strip().split("\n")));
         assertTrue(!Files.readString(users).contains("other-Pass"), "no password in clear text");
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("235 2.7.0 Authentication successful", c.command("AUTH PLAIN " + plain("limited", "other-Pass")));
             assertEquals("553 5.7.1 <boss@elsewhere.example>: Sender address rejected: not owned by user limited",
@@ -232,8 +226,7 @@ class SubmissionTest {
         assertEquals(0, userCli("", "user", "delete", "limited").exitCode());
         assertEquals(1, userCli("", "user", "delete", "limited").exitCode());
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("535 5.7.8 Error: authentication failed", c.command("AUTH PLAIN " + plain("limited", "other-Pass")));
         }

@@ -2,6 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.PostgresDatabase;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -97,11 +97,8 @@ class ClusterQueueTest {
         queue.record(held, held.stream().map(r -> attempt).toList(), reports, List.of(), events);
     }
 
-    private int count(String sql) throws Exception {
-        try (Connection c = a.connection(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getInt(1);
-        }
+    private long count(String sql) throws Exception {
+        return Sql.count(a, sql);
     }
 
     @Test

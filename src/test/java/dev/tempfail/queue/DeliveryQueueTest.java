@@ -1,6 +1,7 @@
 package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.TestQueues;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -8,8 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -126,10 +125,7 @@ class DeliveryQueueTest {
         QueueView.Recipient r = new QueueReader(db, RETRY).list(1).messages().get(0).recipients().get(0);
         assertEquals("deferred", r.state(), "the holder's outcome stands");
         assertEquals(1, r.attempts());
-        try (Connection c = db.connection(); ResultSet n = c.createStatement().executeQuery("SELECT COUNT(*) FROM attempt")) {
-            n.next();
-            assertEquals(1, n.getInt(1), "exactly one outcome stored");
-        }
+        assertEquals(1, Sql.count(db, "SELECT COUNT(*) FROM attempt"), "exactly one outcome stored");
     }
 
     @Test

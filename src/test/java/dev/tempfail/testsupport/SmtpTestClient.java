@@ -119,8 +119,13 @@ public final class SmtpTestClient implements AutoCloseable {
 
     /** Reads the 220 greeting and says EHLO client.test; returns the EHLO reply. */
     public String greet() throws IOException {
+        return greet("client.test");
+    }
+
+    /** Reads the 220 greeting and says EHLO {@code name}; returns the EHLO reply. */
+    public String greet(String name) throws IOException {
         expect(reply(), "220");
-        String ehlo = command("EHLO client.test");
+        String ehlo = command("EHLO " + name);
         expect(ehlo, "250");
         return ehlo;
     }
