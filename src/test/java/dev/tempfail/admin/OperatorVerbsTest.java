@@ -9,7 +9,7 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +39,9 @@ class OperatorVerbsTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private FakeUpstream upstream;
-    private FakeUpstream senders;
-    private Relay relay;
+    @AutoClose private FakeUpstream upstream;
+    @AutoClose private FakeUpstream senders;
+    @AutoClose private Relay relay;
     private Path config;
 
     @BeforeEach
@@ -58,13 +58,6 @@ class OperatorVerbsTest {
                         + senders.port() + "'}")), clock, TestRelays.FAST);
         config = dir.resolve("cli.yaml");
         Files.writeString(config, "queue:\n  dir: " + dir.resolve("q") + "\nadmin:\n  listen: 127.0.0.1:" + relay.adminPort() + "\n");
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-        upstream.close();
-        senders.close();
     }
 
     private Cli cli(String... args) {

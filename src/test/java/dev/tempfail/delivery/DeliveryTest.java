@@ -8,7 +8,7 @@ import dev.tempfail.testsupport.RawServer;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -34,12 +34,7 @@ class DeliveryTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
     @TempDir Path dir;
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private Relay start(Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>(overrides);

@@ -8,7 +8,7 @@ import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,12 +30,7 @@ class RetryEndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private void start(Map<String, String> routes) throws Exception {
         StringBuilder yaml = new StringBuilder("{");

@@ -10,7 +10,7 @@ import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
 import jakarta.mail.internet.InternetHeaders;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +36,7 @@ class DsnEndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",

@@ -8,7 +8,7 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,12 +38,7 @@ class Smtputf8EndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     /** Mail for the recipient's domain goes to {@code recipients}, for the sender's (the reports) to {@code senders}. */
     private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {

@@ -4,7 +4,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,15 +29,10 @@ class ClientLimitsTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     private void start(Map<String, String> overrides) throws Exception {
         relay = Relay.start(TestRelays.config(dir, overrides), clock);
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     @Test

@@ -6,7 +6,7 @@ import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
 import dev.tempfail.testsupport.Sql;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,16 +27,11 @@ class IntakeTest {
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
 
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     private Relay start(Map<String, String> overrides) throws Exception {
         relay = Relay.start(TestRelays.config(dir, overrides), Clock.fixed(NOW, ZoneOffset.UTC));
         return relay;
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     private int storedMessages() throws Exception {

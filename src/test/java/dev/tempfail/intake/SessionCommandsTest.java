@@ -3,7 +3,7 @@ package dev.tempfail.intake;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,16 +18,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The commands that need no envelope, one test per class, against the real listener. */
 class SessionCommandsTest {
     @TempDir static Path dir;
-    private static Relay relay;
+    @AutoClose private static Relay relay;
 
     @BeforeAll
     static void start() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of()), Clock.systemUTC());
-    }
-
-    @AfterAll
-    static void stop() {
-        relay.close();
     }
 
     @Test

@@ -5,7 +5,7 @@ import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
 import dev.tempfail.testsupport.Sql;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,18 +25,13 @@ class Smtputf8IntakeTest {
     private static final String RECIPIENT = "\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a";
 
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     @BeforeEach
     void start() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of(
                 "TEMPFAIL_SMTP_TLS_LISTEN", "127.0.0.1:0",
                 "TEMPFAIL_SUBMISSION_LISTEN", "127.0.0.1:0")), Clock.systemUTC());
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     @Test

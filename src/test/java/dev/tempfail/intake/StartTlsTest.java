@@ -7,7 +7,7 @@ import dev.tempfail.testsupport.TestRelays;
 import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.Pem;
 import dev.tempfail.tls.ServerTls;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -16,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -25,12 +26,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Inbound TLS: STARTTLS on the relay listener, the implicit-TLS listener, the certificate used. */
 class StartTlsTest {
     @TempDir Path dir;
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private String storedContent() throws Exception {
         String queueId = (String) Sql.value(relay.database(), "SELECT queue_id FROM message");
@@ -54,11 +50,8 @@ class StartTlsTest {
             String after = c.command("EHLO client.test");
             assertFalse(after.contains("STARTTLS"), after);
             assertEquals("554 5.5.1 Error: TLS already active", c.command("STARTTLS"));
-            assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("250"));
-            assertTrue(c.command("RCPT TO:<b@example.com>").startsWith("250"));
-            assertTrue(c.command("DATA").startsWith("354"));
-            c.send("Subject: over TLS\r\n\r\nhello\r\n.\r\n");
-            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as"));
+            String reply = c.transaction("a@example.org", List.of("b@example.com"), "Subject: over TLS\r\n\r\nhello\r\n");
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as"), reply);
             // SubEtha's own replies keep their enhanced codes over TLS too
             assertEquals("500 5.5.2 Error: command not recognized", c.command("FROB"));
             String received = storedContent();
@@ -96,11 +89,8 @@ class StartTlsTest {
             assertTrue(c.reply().startsWith("220 "));
             String ehlo = c.command("EHLO client.test");
             assertFalse(ehlo.contains("STARTTLS"), ehlo);
-            assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("250"));
-            assertTrue(c.command("RCPT TO:<b@example.com>").startsWith("250"));
-            assertTrue(c.command("DATA").startsWith("354"));
-            c.send("Subject: implicit TLS\r\n\r\nhello\r\n.\r\n");
-            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as"));
+            String reply = c.transaction("a@example.org", List.of("b@example.com"), "Subject: implicit TLS\r\n\r\nhello\r\n");
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as"), reply);
         }
         assertTrue(storedContent().contains("\t(using TLSv1."), storedContent());
         try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {

@@ -14,7 +14,7 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SubmissionTest {
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
     private Path users;
     private Path configFile;
 
@@ -60,11 +60,6 @@ class SubmissionTest {
                 "TEMPFAIL_AUTH_RECEIVED_HEADER", "true",
                 "TEMPFAIL_AUTH_MAX_FAILURES", "3",
                 "TEMPFAIL_AUTH_FAILURE_DELAY", "0")), Clock.systemUTC());
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     /** Runs the CLI with {@code stdin} as standard input and this test's config file. */

@@ -3,7 +3,7 @@ package dev.tempfail.queue;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.PostgresDatabase;
 import dev.tempfail.testsupport.Sql;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -45,8 +45,8 @@ class ClusterQueueTest {
     private static final String MX = "mx.example.com";
 
     @TempDir Path dir;
-    private Database a;
-    private Database b;
+    @AutoClose private Database a;
+    @AutoClose private Database b;
 
     @BeforeEach
     void open() throws Exception {
@@ -55,12 +55,6 @@ class ClusterQueueTest {
         try (Connection c = a.connection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE message, recipient, attempt, event, destination, node, body_chunk CASCADE");
         }
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-        b.close();
     }
 
     private void enqueue(Database db, int n) throws Exception {

@@ -2,7 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.TestQueues;
 import dev.tempfail.testsupport.Sql;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,7 +26,7 @@ class DeliveryQueueTest {
     private static final Instant LEASE_END = Instant.parse("2030-01-01T00:00:00Z"); // wall clock, far ahead
 
     @TempDir Path dir;
-    private Database db;
+    @AutoClose private Database db;
     private DeliveryQueue queue;
     private QueueStore store;
 
@@ -35,11 +35,6 @@ class DeliveryQueueTest {
         db = TestQueues.open(dir, 4);
         queue = new DeliveryQueue(db, new Wakeup(), "node-a");
         store = new QueueStore(db, new Wakeup());
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private String enqueue(Instant at, String... recipients) throws Exception {
