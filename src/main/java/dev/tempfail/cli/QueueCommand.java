@@ -31,16 +31,9 @@ import java.util.concurrent.Callable;
         subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Cat.class,
                 QueueCommand.Flush.class, QueueCommand.Retry.class, QueueCommand.Hold.class, QueueCommand.Release.class,
                 QueueCommand.Delete.class, QueueCommand.Bounce.class, QueueRecoverCommand.class})
-public final class QueueCommand implements Runnable {
-    @Spec CommandSpec spec;
-
+public final class QueueCommand extends CommandGroup {
     /** Stands for "every message" among the queue ids of an action (as Postfix's postsuper ALL). */
     static final String ALL = "ALL";
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     /** The filters of {@code queue list}, shared by the bulk forms of the actions. */
     static final class Filters {

@@ -9,7 +9,6 @@ import dev.tempfail.config.ConfigLoader;
 import dev.tempfail.config.Durations;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.TempfailConfig;
-import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.smtp.Envelope;
 import dev.tempfail.smtp.RecipientResult;
 import dev.tempfail.smtp.SmtpClient;
@@ -71,9 +70,6 @@ public final class LabRun {
                           Instant start, SmtpTimeouts smtpTimeouts, Duration timeout, Consumer<String> progress) {
         public Options {
             if (messages < 1 || messages > 10_000) throw new IllegalArgumentException("messages must be 1 to 10000: " + messages);
-            if (!(timeScale >= 1 && timeScale <= TimeScaledClock.MAX_SCALE)) {
-                throw new IllegalArgumentException("time scale must be 1 to " + (long) TimeScaledClock.MAX_SCALE + ": " + timeScale);
-            }
             env = Map.copyOf(env);
         }
 
@@ -118,8 +114,8 @@ public final class LabRun {
         ErrorLog errors = ErrorLog.attach();
         ReceiverLog log = receiverLog != null ? receiverLog : new ReceiverLog();
         HostPort loopback = new HostPort("127.0.0.1", 0);
-        try (LabReceiver mailbox = LabReceiver.start(loopback, LabScript.acceptAll(), clock, new ReceiverLog(), Duration.ofMinutes(5));
-             LabReceiver receiver = LabReceiver.start(loopback, opts.script(), clock, log, Duration.ofMinutes(5))) {
+        try (LabReceiver mailbox = LabReceiver.start(loopback, LabScript.acceptAll(), clock);
+             LabReceiver receiver = LabReceiver.builder().listen(loopback).script(opts.script(), clock).log(log).start()) {
             mailbox.onMessage(m -> {
                 if (m.fromNullSender()) dsnMessages.add(m);
             });
@@ -127,8 +123,8 @@ public final class LabRun {
             Duration timeout = opts.timeout() != null ? opts.timeout()
                     : clock.realDuration(config.retry().lifetime()).multipliedBy(3).dividedBy(2).plusSeconds(30);
             opts.progress().accept(String.format("lab: %s at %sx, %d message(s), clock from %s, receiver 127.0.0.1:%d",
-                    opts.script().name(), fmt(opts.timeScale()), opts.messages(), scaledStart, receiver.port()));
-            try (Relay relay = Relay.start(config, clock, DeliveryService.Timing.scaled(opts.timeScale(), opts.smtpTimeouts()))) {
+                    opts.script().name(), TimeScaledClock.format(opts.timeScale()), opts.messages(), scaledStart, receiver.port()));
+            try (Relay relay = Relay.start(config, clock, opts.timeScale(), opts.smtpTimeouts())) {
                 AttemptTrail trail = AttemptTrail.install(relay.database());
                 warmUp(relay, trail, problems);
                 clock.start(); // the lab's time runs from the first message, not from the relay's start-up
@@ -156,6 +152,8 @@ public final class LabRun {
         // A throw-away queue: surviving a power loss is pointless, and every fsync's real milliseconds would be
         // scaled up N times in the rehearsal's timeline (a busy disk made attempts minutes late at 1000x).
         env.put("TEMPFAIL_QUEUE_FSYNC", "false");
+        // The attempts are read from the queue's history after the run: no purge may take them first.
+        env.put("TEMPFAIL_QUEUE_KEEP_FINISHED", "3650d");
         env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
         env.put("TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + receiverPort);
         env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + domainOf(SENDER) + ": '127.0.0.1:" + mailboxPort + "'}");
@@ -348,10 +346,6 @@ public final class LabRun {
                 scaledStart.toString(), lifetime.toSeconds(), warning.isZero() ? null : warning.toSeconds(), recipients, dsns,
                 paced, totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
                 problems);
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
     }
 
     private static String domainOf(String address) {
