@@ -49,8 +49,9 @@ import java.util.regex.Pattern;
  * refuses connections does not refuse the DSNs about its own refusals.
  */
 public final class LabRun {
-    /** The test messages' sender; its domain is routed to the lab's accept-all mailbox. */
-    public static final String SENDER = "app@sender.example";
+    /** The test messages' sender's domain: routed to the lab's accept-all mailbox. */
+    private static final String SENDER_DOMAIN = "sender.example";
+    public static final String SENDER = "app@" + SENDER_DOMAIN;
     private static final Duration POLL = Duration.ofMillis(20);
     private static final InetSocketAddress NO_DNS = new InetSocketAddress("127.0.0.1", 9);
     private static final Pattern QUEUE_ID = Pattern.compile("queued as ([0-9A-Za-z]+)");
@@ -156,7 +157,7 @@ public final class LabRun {
         env.put("TEMPFAIL_QUEUE_KEEP_FINISHED", "3650d");
         env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
         env.put("TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + receiverPort);
-        env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + domainOf(SENDER) + ": '127.0.0.1:" + mailboxPort + "'}");
+        env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + SENDER_DOMAIN + ": '127.0.0.1:" + mailboxPort + "'}");
         env.put("TEMPFAIL_DELIVERY_DNS_SERVERS", NO_DNS.getHostString() + ":" + NO_DNS.getPort());
         env.put("TEMPFAIL_DELIVERY_DNS_TIMEOUT", "500ms");
         return ConfigLoader.load(opts.configFile(), env);
@@ -232,7 +233,7 @@ public final class LabRun {
     private void warmUp(Relay relay, AttemptTrail trail, List<String> problems) throws java.sql.SQLException {
         SmtpClient client = submitter();
         try {
-            submit(client, relay, "warm-up@" + domainOf(SENDER), "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
+            submit(client, relay, "warm-up@" + SENDER_DOMAIN, "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
         } catch (IOException e) {
             problems.add("the relay did not take the warm-up message: " + e.getMessage());
             return;
@@ -346,10 +347,6 @@ public final class LabRun {
                 scaledStart.toString(), lifetime.toSeconds(), warning.isZero() ? null : warning.toSeconds(), recipients, dsns,
                 paced, totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
                 problems);
-    }
-
-    private static String domainOf(String address) {
-        return address.substring(address.indexOf('@') + 1);
     }
 
     private static void deleteTree(Path dir) {
