@@ -19,6 +19,10 @@ import java.util.regex.Pattern;
  * <li>The category comes from the first rule that matches and whose category fits the outcome
  *     ({@link ReplyRules}, {@link Category#fits}); failing that,
  *     from the enhanced code's subject and detail (RFC 3463); failing that, {@code unknown}.
+ *     Clear wording wins over the enhanced code, because servers use the codes loosely
+ *     ({@code 5.7.1} on an inactive mailbox, {@code 5.1.2} on a malformed address); a rule whose
+ *     wording is vague ({@link ReplyRule#yieldsToStatus}: "not allowed", "blocked") yields to a
+ *     specific code ({@code 5.5.1} is protocol, whatever "not allowed" would say).
  * <li>A wait the reply asks for ("try again in 5 minutes", "(2/h)") is kept in the
  *     classification; the retry policy never waits less.
  * </ul>
@@ -70,15 +74,16 @@ public final class ReplyClassifier {
             return new Classification(outcome, Category.PROTOCOL, status, hint.duration(), hint.perHour(), "unexpected code",
                     "a " + code + " reply was not expected at " + stage.label(), false, stage, reply);
         }
+        Rfc3463.Fallback f = Rfc3463.categorize(status, code);
         for (ReplyRule rule : rules.rules()) {
             if (rule.category().fits(outcome) && rule.matches(stage, code, sent, text, host)) {
+                if (rule.yieldsToStatus() && sent != null && Rfc3463.specific(status)) break;
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
                 return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),
                         join(rule.note(), aside), split, stage, reply);
             }
         }
-        Rfc3463.Fallback f = Rfc3463.categorize(status, code);
         return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
                 join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
     }

@@ -41,6 +41,7 @@ import java.util.stream.Collectors;
  *     category: greylisted         # required
  *     wait: 10m                    # optional: never try again sooner than this
  *     new_transaction: false       # optional: try again at once in a new transaction (once)
+ *     yields_to_status: false      # optional: vague wording; a specific enhanced code wins over it
  *     note: the next try will pass # optional
  * </pre>
  * Any mistake (bad YAML, an unknown key, a bad regex, an unknown category) is a
@@ -128,7 +129,7 @@ public final class ReplyRules {
 
     /** One rule as written, before its values are checked ({@code wait} cannot be a component's name). */
     record RuleSpec(String name, List<String> stage, List<String> code, List<String> status, String text, String host,
-                    String category, @JsonProperty("wait") String waitAtLeast, String note, Boolean newTransaction) {}
+                    String category, @JsonProperty("wait") String waitAtLeast, String note, Boolean newTransaction, Boolean yieldsToStatus) {}
 
     /** Parses one rules file; {@code source} names it in errors and in each rule. */
     public static List<ReplyRule> parse(String yaml, String source) {
@@ -187,7 +188,8 @@ public final class ReplyRules {
         }
         Pattern own = regex("host", r.host());
         return new ReplyRule(r.name().trim(), source, stages, codes, statuses, regex("text", r.text()),
-                host != null ? host : own, category, wait, r.note(), Boolean.TRUE.equals(r.newTransaction()));
+                host != null ? host : own, category, wait, r.note(), Boolean.TRUE.equals(r.newTransaction()),
+                Boolean.TRUE.equals(r.yieldsToStatus()));
     }
 
     /** A condition's values, trimmed; none when it is not given. */

@@ -25,6 +25,16 @@ final class Rfc3463 {
         return new Fallback(Category.UNKNOWN, "reply class " + status.charAt(0) + "xx", "no rule or status code says more");
     }
 
+    /**
+     * Whether {@code status} names a specific condition: a known subject and a detail other than
+     * 0 ({@code x.y.0} is RFC 3463's "other or undefined" status of its subject) that implies
+     * a category.
+     */
+    static boolean specific(String status) {
+        Fallback f = bySubject(status);
+        return f != null && f.category() != Category.UNKNOWN && !status.endsWith(".0");
+    }
+
     private static Fallback bySubject(String status) {
         String[] p = status.split("\\.");
         int subject = Integer.parseInt(p[1]);

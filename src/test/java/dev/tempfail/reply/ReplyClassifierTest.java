@@ -126,6 +126,22 @@ class ReplyClassifierTest {
         assertEquals(rule, c.rule());
     }
 
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            // clear wording wins over an enhanced code the server used loosely
+            "rcpt|540 5.7.1 <a@example.org>: recipient address rejected: Inactive|bad_mailbox",
+            "rcpt|553 5.1.2 The recipient address <a@example.org> is not a valid RFC-5321 address.|bad_mailbox",
+            "rcpt|450 4.7.3 Organization queue quota exceeded.|rate_limited",
+            "data|451 4.7.0 Internal error during policy check|server_busy",
+            // vague wording gives way to a specific code
+            "rcpt|503 5.5.1 Invalid command: Command not allowed at this point.|protocol",
+            "rcpt|550 5.1.1 Access denied|bad_mailbox",
+    })
+    void clearWordingWinsOverTheCodeAndVagueWordingYieldsToIt(String stage, String reply, String category) {
+        Classification c = classify(Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT)), reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+    }
+
     @Test
     void tooManyRecipientsAsksForANewTransaction() {
         assertTrue(classify(Stage.RCPT, "452 4.5.3 Error: too many recipients").newTransaction());

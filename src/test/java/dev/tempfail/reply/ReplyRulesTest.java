@@ -103,6 +103,25 @@ class ReplyRulesTest {
     }
 
     @Test
+    void aRuleThatYieldsToStatusGivesWayOnlyToASpecificEnhancedCode() {
+        ReplyRules rules = ReplyRules.of(ReplyRules.parse("""
+                rules:
+                  - {name: vague, text: 'not allowed', category: policy, yields_to_status: true}
+                  - {name: clear, text: 'inactive', category: bad_mailbox}
+                """, "test"));
+        ReplyClassifier classifier = new ReplyClassifier(rules);
+        Classification sequence = classifier.classify(Stage.RCPT, SmtpReply.parse("503 5.5.1 Command not allowed here"), null);
+        assertEquals("rfc3463 x.5.*", sequence.rule());
+        assertEquals(Category.PROTOCOL, sequence.category());
+        // x.y.0 is the subject's "other or undefined" status; no code at all says nothing either
+        assertEquals("vague", classifier.classify(Stage.RCPT, SmtpReply.parse("550 5.7.0 Not allowed"), null).rule());
+        assertEquals("vague", classifier.classify(Stage.RCPT, SmtpReply.parse("554 Message not allowed"), null).rule());
+        // clear wording wins over a loosely used code
+        Classification inactive = classifier.classify(Stage.RCPT, SmtpReply.parse("550 5.7.1 Recipient inactive"), null);
+        assertEquals(Category.BAD_MAILBOX, inactive.category());
+    }
+
+    @Test
     void rulesFileIsNamedInTheConfiguration() throws Exception {
         Path mine = write("mine.yaml", "rules:\n  - {name: everything-busy, code: 4xx, category: server_busy}\n");
         Path cfg = write("tempfail.yaml", "retry:\n  rules_file: " + mine + "\n");
