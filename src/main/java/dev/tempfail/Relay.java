@@ -23,6 +23,7 @@ import dev.tempfail.queue.EventStore;
 import dev.tempfail.queue.QueueStats;
 import dev.tempfail.queue.QueueStore;
 import dev.tempfail.queue.Wakeup;
+import dev.tempfail.smtp.SmtpTimeouts;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.slf4j.Logger;
@@ -81,7 +82,17 @@ public final class Relay implements AutoCloseable {
         return start(config, clock, DeliveryService.DEFAULTS);
     }
 
-    /** As {@link #start(TempfailConfig, Clock)}, with delivery timing for tests and the retry lab. */
+    /**
+     * As {@link #start(TempfailConfig, Clock)} on a clock that runs {@code timeScale} times fast
+     * ({@code serve --time-scale}, the retry lab): delivery's idle waits shrink to match, while
+     * its socket timeouts stay {@code smtpTimeouts} of real time.
+     */
+    public static Relay start(TempfailConfig config, Clock clock, double timeScale, SmtpTimeouts smtpTimeouts)
+            throws IOException, SQLException {
+        return start(config, clock, DeliveryService.Timing.scaled(timeScale, smtpTimeouts));
+    }
+
+    /** As {@link #start(TempfailConfig, Clock)}, with delivery timing for tests. */
     public static Relay start(TempfailConfig config, Clock clock, DeliveryService.Timing timing)
             throws IOException, SQLException {
         // Sessions write through the group commit (one connection); the pool serves the workers' reads.

@@ -38,11 +38,6 @@ public record AdminResponse(int status, String contentType, byte[] body, Map<Str
         return new AdminResponse(status, contentType, body, Map.copyOf(h));
     }
 
-    /** The body as text (JSON answers). */
-    public String bodyText() {
-        return new String(body, StandardCharsets.UTF_8);
-    }
-
     /** Thrown by an endpoint to answer with an error (a bad parameter: 400, no such message: 404). */
     public static final class Failure extends RuntimeException {
         private final int status;

@@ -131,7 +131,8 @@ public final class Timeline {
         return s.length() <= n ? s : s.substring(0, n - 1) + "\u2026";
     }
 
-    private static String span(long seconds) {
+    /** Seconds as a compact duration ({@code 1h30m}); a negative count reads as 0. */
+    public static String span(long seconds) {
         return Durations.compact(Duration.ofSeconds(Math.max(0, seconds)));
     }
 

@@ -15,14 +15,7 @@ import java.util.concurrent.Callable;
 /** {@code tempfail config check|show}: is the configuration valid, and what is in effect (as Postfix's postconf). */
 @Command(name = "config", mixinStandardHelpOptions = true, description = "Check the configuration and show what is in effect.",
         subcommands = {ConfigCommand.Check.class, ConfigCommand.Show.class})
-public final class ConfigCommand implements Runnable {
-    @Spec CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class ConfigCommand extends CommandGroup {
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Load the configuration and the reply rules as serve would; exit 0 if they are valid, 2 (with the reason) if not.")
     static final class Check implements Callable<Integer> {

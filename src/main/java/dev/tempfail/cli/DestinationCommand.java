@@ -22,14 +22,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "destination", mixinStandardHelpOptions = true, description = "See and pause destinations.",
         subcommands = {DestinationCommand.ListCmd.class, DestinationCommand.Suspend.class, DestinationCommand.Resume.class})
-public final class DestinationCommand implements Runnable {
-    @Spec CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class DestinationCommand extends CommandGroup {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Destinations paused, capped or limited, and why.")
     static final class ListCmd extends QueueCommand.Base {
         @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;

@@ -42,14 +42,7 @@ import java.util.concurrent.CountDownLatch;
         description = {"Rehearse retry behaviour: a scripted fake receiving MTA, and a relay run against it on a fast clock.",
                 "Presets: " + "icloud-reputation, icloud-volume, top-of-hour, greylist, rate-limit-2h, over-quota, user-unknown, dmarc-reject."},
         subcommands = {LabCommand.Receiver.class, LabCommand.Run.class})
-public final class LabCommand implements Runnable {
-    @Spec CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class LabCommand extends CommandGroup {
     @Command(name = "receiver", mixinStandardHelpOptions = true,
             description = {"Run a fake receiving MTA that answers as SCRIPT says, until stopped (SIGTERM/SIGINT).",
                     "Prints every command and reply; keeps what it accepted (see --store, --http)."})
@@ -104,11 +97,11 @@ public final class LabCommand implements Runnable {
             });
             if (store != null) Files.createDirectories(store);
             TimeScaledClock clock = TimeScaledClock.startingNow(timeScale);
-            LabReceiver receiver = LabReceiver.start(where, s, clock, log, Duration.ofMinutes(5));
+            LabReceiver receiver = LabReceiver.builder().listen(where).script(s, clock).log(log).start();
             if (store != null) receiver.onMessage(m -> save(store, m, err));
             HttpServer server = httpAt == null ? null : serve(httpAt, receiver);
             err.println("lab receiver: script " + s.name() + " on " + where.host() + ":" + receiver.port()
-                    + (timeScale == 1 ? "" : ", clock " + LabText.scale(timeScale) + "x")
+                    + (timeScale == 1 ? "" : ", clock " + TimeScaledClock.format(timeScale) + "x")
                     + (server == null ? "" : ", http://" + httpAt.host() + ":" + server.getAddress().getPort() + "/log"));
             err.flush();
             CountDownLatch stopped = new CountDownLatch(1);

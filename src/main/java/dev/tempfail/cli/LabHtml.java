@@ -2,6 +2,7 @@ package dev.tempfail.cli;
 
 import dev.tempfail.admin.Timeline;
 import dev.tempfail.lab.LabReport;
+import dev.tempfail.lab.TimeScaledClock;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -31,8 +32,8 @@ final class LabHtml {
                 .append(".problem{color:#b00020;font-weight:600}\n</style></head><body>\n");
         h.append("<h1>tempfail lab run: ").append(Timeline.esc(r.script())).append("</h1>\n<p class=\"sub\">")
                 .append(Timeline.esc(r.description())).append(" &middot; ").append(r.messages()).append(" message(s) &middot; time scale ")
-                .append(LabText.scale(r.timeScale())).append("x &middot; lab clock from ").append(Timeline.esc(r.started()))
-                .append(" &middot; lifetime ").append(LabText.span(r.lifetimeS())).append("</p>\n");
+                .append(TimeScaledClock.format(r.timeScale())).append("x &middot; lab clock from ").append(Timeline.esc(r.started()))
+                .append(" &middot; lifetime ").append(Timeline.span(r.lifetimeS())).append("</p>\n");
         LabReport.Totals t = r.totals();
         h.append("<p class=\"totals\"><span style=\"color:#1b7f3b\">").append(t.delivered()).append(" delivered</span>")
                 .append("<span style=\"color:#c62828\">").append(t.failed()).append(" failed</span>")
@@ -41,7 +42,7 @@ final class LabHtml {
         h.append("<span>").append(t.attempts()).append(" attempts")
                 .append(t.attemptsPerDelivery() == null ? "" : " (" + t.attemptsPerDelivery() + " per delivery)").append("</span>")
                 .append("<span style=\"font-weight:400;color:#555\">").append(String.format(Locale.ROOT, "%.1f s real for %s scaled",
-                        r.elapsed().realS(), LabText.span(r.elapsed().scaledS()))).append("</span></p>\n");
+                        r.elapsed().realS(), Timeline.span(r.elapsed().scaledS()))).append("</span></p>\n");
         for (String p : r.problems()) h.append("<p class=\"problem\">problem: ").append(Timeline.esc(p)).append("</p>\n");
         h.append("<p class=\"legend\">")
                 .append(legend(Timeline.DELIVERED, "delivered")).append(legend(Timeline.DEFERRED, "deferred (temporary failure)"))
@@ -57,7 +58,7 @@ final class LabHtml {
                 h.append("<tr><td>").append(a.attempt()).append("</td><td>").append(Timeline.esc(a.at())).append("</td><td>")
                         .append(Timeline.esc(nz(a.stage()))).append("</td><td>").append(Timeline.esc(a.verdict() + (a.category() == null ? "" : " " + a.category())
                                 + (a.status() == null ? "" : " " + a.status()))).append("</td><td>")
-                        .append(Timeline.esc(a.retryInS() == null ? a.state() : "retry in " + LabText.span(a.retryInS()))).append("</td><td class=\"r\">")
+                        .append(Timeline.esc(a.retryInS() == null ? a.state() : "retry in " + Timeline.span(a.retryInS()))).append("</td><td class=\"r\">")
                         .append(Timeline.esc(nz(a.reply()))).append("</td></tr>\n");
             }
             h.append("</table></details>\n");
@@ -65,7 +66,7 @@ final class LabHtml {
         if (!r.dsns().isEmpty()) {
             h.append("<h2 style=\"font-size:16px\">DSNs received by the sender</h2>\n<table><tr><th>at</th><th>action</th><th>status</th><th>recipient</th><th>subject</th></tr>\n");
             for (LabReport.Dsn d : r.dsns()) {
-                h.append("<tr><td>+").append(LabText.span(d.atS())).append("</td><td>").append(Timeline.esc(nz(d.action()))).append("</td><td>")
+                h.append("<tr><td>+").append(Timeline.span(d.atS())).append("</td><td>").append(Timeline.esc(nz(d.action()))).append("</td><td>")
                         .append(Timeline.esc(nz(d.status()))).append("</td><td>").append(Timeline.esc(nz(d.finalRecipient()))).append("</td><td>")
                         .append(Timeline.esc(nz(d.subject()))).append("</td></tr>\n");
             }

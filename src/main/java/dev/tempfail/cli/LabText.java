@@ -1,10 +1,10 @@
 package dev.tempfail.cli;
 
-import dev.tempfail.config.Durations;
+import dev.tempfail.admin.Timeline;
 import dev.tempfail.lab.LabReport;
+import dev.tempfail.lab.TimeScaledClock;
 
 import java.io.PrintWriter;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -17,19 +17,20 @@ final class LabText {
 
     static void print(LabReport r, PrintWriter out) {
         out.println("tempfail lab run: " + r.script() + (r.description().isEmpty() ? "" : " (" + r.description() + ")"));
-        out.println(r.messages() + " message(s), time scale " + scale(r.timeScale()) + "x, lab clock from " + r.started()
-                + ", lifetime " + span(r.lifetimeS()) + ", delay warning " + (r.delayWarningS() == null ? "off" : span(r.delayWarningS())));
+        out.println(r.messages() + " message(s), time scale " + TimeScaledClock.format(r.timeScale()) + "x, lab clock from "
+                + r.started() + ", lifetime " + Timeline.span(r.lifetimeS())
+                + ", delay warning " + (r.delayWarningS() == null ? "off" : Timeline.span(r.delayWarningS())));
         for (LabReport.Recipient rc : r.recipients()) {
             out.println();
             int n = rc.attempts().size();
             String when = n == 0 ? "" : ", at " + rc.attempts().get(n - 1).at();
             out.println(rc.address() + "  " + rc.outcome() + (rc.status() == null || rc.outcome().equals("pending") ? "" : " " + rc.status())
-                    + " after " + n + " attempt" + (n == 1 ? "" : "s") + when + "  (queue id " + rc.queueId() + ", arrived +" + span(rc.arrivedS()) + ")");
+                    + " after " + n + " attempt" + (n == 1 ? "" : "s") + when + "  (queue id " + rc.queueId() + ", arrived +" + Timeline.span(rc.arrivedS()) + ")");
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"#", "at", "stage", "verdict", "then", "reply"});
             for (LabReport.Attempt a : rc.attempts()) {
                 String then = a.retryInS() == null ? a.state()
-                        : a.retryInS() == 0 ? "retry at once" : "retry in " + span(a.retryInS());
+                        : a.retryInS() == 0 ? "retry at once" : "retry in " + Timeline.span(a.retryInS());
                 rows.add(new String[] {Integer.toString(a.attempt()), a.at(), a.stage() == null ? "" : a.stage(),
                         a.verdict() + (a.category() == null ? "" : " " + a.category()) + (a.status() == null ? "" : " " + a.status()),
                         then, clip(a.reply())});
@@ -44,7 +45,7 @@ final class LabText {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"at", "action", "status", "recipient", "subject"});
             for (LabReport.Dsn d : r.dsns()) {
-                rows.add(new String[] {"+" + span(d.atS()), d.action() == null ? "(not a DSN)" : d.action(),
+                rows.add(new String[] {"+" + Timeline.span(d.atS()), d.action() == null ? "(not a DSN)" : d.action(),
                         d.status() == null ? "" : d.status(), d.finalRecipient() == null ? "" : d.finalRecipient(),
                         d.subject() == null ? "" : d.subject()});
             }
@@ -56,7 +57,7 @@ final class LabText {
                 + (t.pending() > 0 ? ", " + t.pending() + " pending" : "") + "; " + t.attempts() + " attempts"
                 + (t.attemptsPerDelivery() == null ? "" : ", " + t.attemptsPerDelivery() + " per delivery"));
         out.println(String.format(Locale.ROOT, "took %.1f s of real time for %s on the lab clock (%sx)",
-                r.elapsed().realS(), span(r.elapsed().scaledS()), scale(r.timeScale())));
+                r.elapsed().realS(), Timeline.span(r.elapsed().scaledS()), TimeScaledClock.format(r.timeScale())));
         for (String p : r.problems()) out.println("problem: " + p);
     }
 
@@ -81,13 +82,5 @@ final class LabText {
         if (reply == null) return "";
         String one = reply.replace('\n', ' ');
         return one.length() <= REPLY_WIDTH ? one : one.substring(0, REPLY_WIDTH - 3) + "...";
-    }
-
-    static String span(long seconds) {
-        return Durations.compact(Duration.ofSeconds(Math.max(0, seconds)));
-    }
-
-    static String scale(double s) {
-        return s == Math.rint(s) ? Long.toString((long) s) : Double.toString(s);
     }
 }

@@ -5,15 +5,13 @@ import dev.tempfail.config.ConfigException;
 import dev.tempfail.queue.Database;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** The {@code tempfail} command: one entry point, a subcommand per job. */
 @Command(name = "tempfail", mixinStandardHelpOptions = true, version = "tempfail 0.1.0",
         description = "An SMTP relay that takes temporary failures seriously.",
         subcommands = {ServeCommand.class, QueueCommand.class, DestinationCommand.class, NodeCommand.class,
                 ConfigCommand.class, ClassifyCommand.class, ScheduleCommand.class, LabCommand.class, UserCommand.class})
-public final class Main implements Runnable {
+public final class Main extends CommandGroup {
     /** Exit code for a configuration error (as for a usage error). */
     public static final int CONFIG_ERROR = 2;
 
@@ -38,13 +36,5 @@ public final class Main implements Runnable {
             return 1;
         });
         return cli;
-    }
-
-    @Spec
-    CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
     }
 }

@@ -20,14 +20,7 @@ import java.util.List;
  */
 @Command(name = "node", mixinStandardHelpOptions = true, description = "See the nodes that share the queue.",
         subcommands = {NodeCommand.ListNodes.class})
-public final class NodeCommand implements Runnable {
-    @Spec CommandSpec spec;
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
-
+public final class NodeCommand extends CommandGroup {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the nodes: state (running, silent, stopped), start, last heartbeat, leased recipients.")
     static final class ListNodes implements java.util.concurrent.Callable<Integer> {

@@ -31,16 +31,9 @@ import java.util.concurrent.Callable;
         subcommands = {QueueCommand.ListCmd.class, QueueCommand.Show.class, QueueCommand.Cat.class,
                 QueueCommand.Flush.class, QueueCommand.Retry.class, QueueCommand.Hold.class, QueueCommand.Release.class,
                 QueueCommand.Delete.class, QueueCommand.Bounce.class, QueueRecoverCommand.class})
-public final class QueueCommand implements Runnable {
-    @Spec CommandSpec spec;
-
+public final class QueueCommand extends CommandGroup {
     /** Stands for "every message" among the queue ids of an action (as Postfix's postsuper ALL). */
     static final String ALL = "ALL";
-
-    @Override
-    public void run() {
-        spec.commandLine().usage(spec.commandLine().getOut());
-    }
 
     /** The filters of {@code queue list}, shared by the bulk forms of the actions. */
     static final class Filters {
@@ -164,14 +157,9 @@ public final class QueueCommand implements Runnable {
         @Option(names = "--json", description = "print the result as JSON") boolean json;
         @Parameters(paramLabel = "QUEUE_ID", arity = "0..*", description = "queue ids (ALL for every message)") List<String> ids = new ArrayList<>();
 
-        abstract String action();
-
-        boolean needsSelection() {
-            return true;
-        }
-
         @Override
         public Integer call() throws Exception {
+            String action = spec.name(); // the subcommand's name is the admin API's action
             ObjectNode body = Json.MAPPER.createObjectNode();
             boolean all = ids.remove(ALL);
             if (!ids.isEmpty()) {
@@ -180,11 +168,12 @@ public final class QueueCommand implements Runnable {
             }
             filters.values().forEach(body::put);
             if (all) body.put("all", true);
-            if (needsSelection() && ids.isEmpty() && filters.values().isEmpty() && !all) {
-                err().println("tempfail: queue " + action() + " needs queue ids, filters (--state, --domain, ...), or ALL");
+            boolean everything = action.equals("flush"); // flush alone tries all waiting mail
+            if (!everything && ids.isEmpty() && filters.values().isEmpty() && !all) {
+                err().println("tempfail: queue " + action + " needs queue ids, filters (--state, --domain, ...), or ALL");
                 return 2;
             }
-            AdminClient.Answer a = call("POST", "/api/queue/" + action(), Json.write(body));
+            AdminClient.Answer a = call("POST", "/api/queue/" + action, Json.write(body));
             if (a.status() != 200) return failed(a);
             QueueView.ActionResult r = Json.MAPPER.readValue(a.body(), QueueView.ActionResult.class);
             if (json) out().println(Json.pretty(r));
@@ -195,38 +184,25 @@ public final class QueueCommand implements Runnable {
 
     @Command(name = "flush", mixinStandardHelpOptions = true,
             description = "Try waiting mail now (all, or what the filters pick); held mail stays held, destination pauses still apply.")
-    static final class Flush extends Action {
-        String action() { return "flush"; }
-        @Override boolean needsSelection() { return false; }
-    }
+    static final class Flush extends Action {}
 
     @Command(name = "retry", mixinStandardHelpOptions = true, description = "Try these messages now.")
-    static final class Retry extends Action {
-        String action() { return "retry"; }
-    }
+    static final class Retry extends Action {}
 
     @Command(name = "hold", mixinStandardHelpOptions = true,
             description = "Hold recipients: never tried until released; their lifetime keeps running (as Postfix's postsuper -h).")
-    static final class Hold extends Action {
-        String action() { return "hold"; }
-    }
+    static final class Hold extends Action {}
 
     @Command(name = "release", mixinStandardHelpOptions = true,
             description = "Release held recipients: due at once; past their lifetime, one more try, then they expire (postsuper -H).")
-    static final class Release extends Action {
-        String action() { return "release"; }
-    }
+    static final class Release extends Action {}
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete recipients silently (postsuper -d); the message stays in the history.")
-    static final class Delete extends Action {
-        String action() { return "delete"; }
-    }
+    static final class Delete extends Action {}
 
     @Command(name = "bounce", mixinStandardHelpOptions = true,
             description = "Fail recipients now with 5.0.0 \"deleted by the operator\" and send the sender a report.")
-    static final class Bounce extends Action {
-        String action() { return "bounce"; }
-    }
+    static final class Bounce extends Action {}
 
     static String query(Map<String, String> q) {
         StringBuilder s = new StringBuilder();

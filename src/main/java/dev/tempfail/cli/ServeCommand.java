@@ -1,7 +1,6 @@
 package dev.tempfail.cli;
 
 import dev.tempfail.Relay;
-import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.lab.TimeScaledClock;
 import dev.tempfail.maillog.LogSetup;
@@ -48,9 +47,8 @@ public final class ServeCommand implements Callable<Integer> {
             relay = Relay.start(settings, Clock.systemUTC());
         } else {
             LoggerFactory.getLogger("tempfail/master").warn("lab mode: the clock runs {}x from now; do not use this queue for real mail",
-                    LabText.scale(timeScale));
-            relay = Relay.start(settings, TimeScaledClock.startingNow(timeScale),
-                    DeliveryService.Timing.scaled(timeScale, SmtpTimeouts.rfc5321()));
+                    TimeScaledClock.format(timeScale));
+            relay = Relay.start(settings, TimeScaledClock.startingNow(timeScale), timeScale, SmtpTimeouts.rfc5321());
         }
         // SIGTERM and SIGINT ask for a clean stop; the main thread drains and exits 0. Left to
         // the JVM they would run the shutdown hooks under a 143 exit code and a hard deadline.

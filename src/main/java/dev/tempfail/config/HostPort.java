@@ -41,10 +41,6 @@ public record HostPort(String host, int port) {
         return new HostPort(host, Integer.parseInt(port));
     }
 
-    public InetSocketAddress toSocketAddress() {
-        return new InetSocketAddress(host, port);
-    }
-
     @Override
     public String toString() {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + port;

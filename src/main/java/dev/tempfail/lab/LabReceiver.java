@@ -174,10 +174,6 @@ public final class LabReceiver implements AutoCloseable {
         return builder().listen(listen).script(script, clock).start();
     }
 
-    public static LabReceiver start(HostPort listen, LabScript script, Clock clock, ReceiverLog log, Duration idleTimeout) {
-        return builder().listen(listen).script(script, clock).log(log).idleTimeout(idleTimeout).start();
-    }
-
     private LabReceiver(Builder offer) {
         this.offer = offer;
         this.answers = offer.answers;

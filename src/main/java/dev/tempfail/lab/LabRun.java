@@ -9,7 +9,6 @@ import dev.tempfail.config.ConfigLoader;
 import dev.tempfail.config.Durations;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.config.TempfailConfig;
-import dev.tempfail.delivery.DeliveryService;
 import dev.tempfail.smtp.Envelope;
 import dev.tempfail.smtp.RecipientResult;
 import dev.tempfail.smtp.SmtpClient;
@@ -50,8 +49,9 @@ import java.util.regex.Pattern;
  * refuses connections does not refuse the DSNs about its own refusals.
  */
 public final class LabRun {
-    /** The test messages' sender; its domain is routed to the lab's accept-all mailbox. */
-    public static final String SENDER = "app@sender.example";
+    /** The test messages' sender's domain: routed to the lab's accept-all mailbox. */
+    private static final String SENDER_DOMAIN = "sender.example";
+    public static final String SENDER = "app@" + SENDER_DOMAIN;
     private static final Duration POLL = Duration.ofMillis(20);
     private static final InetSocketAddress NO_DNS = new InetSocketAddress("127.0.0.1", 9);
     private static final Pattern QUEUE_ID = Pattern.compile("queued as ([0-9A-Za-z]+)");
@@ -71,9 +71,6 @@ public final class LabRun {
                           Instant start, SmtpTimeouts smtpTimeouts, Duration timeout, Consumer<String> progress) {
         public Options {
             if (messages < 1 || messages > 10_000) throw new IllegalArgumentException("messages must be 1 to 10000: " + messages);
-            if (!(timeScale >= 1 && timeScale <= TimeScaledClock.MAX_SCALE)) {
-                throw new IllegalArgumentException("time scale must be 1 to " + (long) TimeScaledClock.MAX_SCALE + ": " + timeScale);
-            }
             env = Map.copyOf(env);
         }
 
@@ -118,8 +115,8 @@ public final class LabRun {
         ErrorLog errors = ErrorLog.attach();
         ReceiverLog log = receiverLog != null ? receiverLog : new ReceiverLog();
         HostPort loopback = new HostPort("127.0.0.1", 0);
-        try (LabReceiver mailbox = LabReceiver.start(loopback, LabScript.acceptAll(), clock, new ReceiverLog(), Duration.ofMinutes(5));
-             LabReceiver receiver = LabReceiver.start(loopback, opts.script(), clock, log, Duration.ofMinutes(5))) {
+        try (LabReceiver mailbox = LabReceiver.start(loopback, LabScript.acceptAll(), clock);
+             LabReceiver receiver = LabReceiver.builder().listen(loopback).script(opts.script(), clock).log(log).start()) {
             mailbox.onMessage(m -> {
                 if (m.fromNullSender()) dsnMessages.add(m);
             });
@@ -127,8 +124,8 @@ public final class LabRun {
             Duration timeout = opts.timeout() != null ? opts.timeout()
                     : clock.realDuration(config.retry().lifetime()).multipliedBy(3).dividedBy(2).plusSeconds(30);
             opts.progress().accept(String.format("lab: %s at %sx, %d message(s), clock from %s, receiver 127.0.0.1:%d",
-                    opts.script().name(), fmt(opts.timeScale()), opts.messages(), scaledStart, receiver.port()));
-            try (Relay relay = Relay.start(config, clock, DeliveryService.Timing.scaled(opts.timeScale(), opts.smtpTimeouts()))) {
+                    opts.script().name(), TimeScaledClock.format(opts.timeScale()), opts.messages(), scaledStart, receiver.port()));
+            try (Relay relay = Relay.start(config, clock, opts.timeScale(), opts.smtpTimeouts())) {
                 AttemptTrail trail = AttemptTrail.install(relay.database());
                 warmUp(relay, trail, problems);
                 clock.start(); // the lab's time runs from the first message, not from the relay's start-up
@@ -156,9 +153,11 @@ public final class LabRun {
         // A throw-away queue: surviving a power loss is pointless, and every fsync's real milliseconds would be
         // scaled up N times in the rehearsal's timeline (a busy disk made attempts minutes late at 1000x).
         env.put("TEMPFAIL_QUEUE_FSYNC", "false");
+        // The attempts are read from the queue's history after the run: no purge may take them first.
+        env.put("TEMPFAIL_QUEUE_KEEP_FINISHED", "3650d");
         env.put("TEMPFAIL_DELIVERY_ENABLED", "true");
         env.put("TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + receiverPort);
-        env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + domainOf(SENDER) + ": '127.0.0.1:" + mailboxPort + "'}");
+        env.put("TEMPFAIL_DELIVERY_ROUTES", "{" + SENDER_DOMAIN + ": '127.0.0.1:" + mailboxPort + "'}");
         env.put("TEMPFAIL_DELIVERY_DNS_SERVERS", NO_DNS.getHostString() + ":" + NO_DNS.getPort());
         env.put("TEMPFAIL_DELIVERY_DNS_TIMEOUT", "500ms");
         return ConfigLoader.load(opts.configFile(), env);
@@ -234,7 +233,7 @@ public final class LabRun {
     private void warmUp(Relay relay, AttemptTrail trail, List<String> problems) throws java.sql.SQLException {
         SmtpClient client = submitter();
         try {
-            submit(client, relay, "warm-up@" + domainOf(SENDER), "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
+            submit(client, relay, "warm-up@" + SENDER_DOMAIN, "Subject: tempfail lab warm-up\r\n\r\nwarm-up\r\n");
         } catch (IOException e) {
             problems.add("the relay did not take the warm-up message: " + e.getMessage());
             return;
@@ -348,14 +347,6 @@ public final class LabRun {
                 scaledStart.toString(), lifetime.toSeconds(), warning.isZero() ? null : warning.toSeconds(), recipients, dsns,
                 paced, totals, new LabReport.Elapsed(Math.round(realS * 100) / 100.0, Duration.between(scaledStart, lastEvent).toSeconds()),
                 problems);
-    }
-
-    private static String fmt(double d) {
-        return d == Math.rint(d) ? Long.toString((long) d) : Double.toString(d);
-    }
-
-    private static String domainOf(String address) {
-        return address.substring(address.indexOf('@') + 1);
     }
 
     private static void deleteTree(Path dir) {

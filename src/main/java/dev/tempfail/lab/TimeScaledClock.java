@@ -64,12 +64,9 @@ public final class TimeScaledClock extends Clock {
         return new TimeScaledClock(system.instant(), scale, system);
     }
 
-    public double scale() {
-        return scale;
-    }
-
-    public Instant scaledStart() {
-        return scaledStart;
+    /** A scale as the lab prints it: {@code 1000}, {@code 2.5}. */
+    public static String format(double scale) {
+        return scale == Math.rint(scale) ? Long.toString((long) scale) : Double.toString(scale);
     }
 
     @Override

@@ -5,9 +5,9 @@
  * ({@link dev.tempfail.Relay#start}), as a client would, and reports what became of each
  * recipient.
  *
- * <p>May import: dev.tempfail, config, queue (to read the attempts of its own throw-away queue),
- * delivery (the relay's timing to start it with) and smtp (the relay's own client hands the test
- * messages in, as an application's would).
+ * <p>May import: dev.tempfail, config, queue (to read the attempts of its own throw-away queue)
+ * and smtp (the relay's own client hands the test messages in, as an application's would, and
+ * its socket timeouts are the relay's).
  * Never imported by: any package the relay is made of; only cli uses it.
  */
 package dev.tempfail.lab;

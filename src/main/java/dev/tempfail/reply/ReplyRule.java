@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * @param waitAtLeast    the shortest wait it asks for; null = none
  * @param note           for the operator; may be null
  * @param newTransaction retry at once in a new transaction (once), e.g. "one domain per transaction"
- * @param yieldsToStatus its wording is vague ("not allowed", "blocked", "try later"): a specific
+ * @param yieldsToStatus its wording is vague ("not allowed", "access denied", "blocked"): a specific
  *                       enhanced code ({@code x.y.z}, z not 0) in the reply says more, and wins
  */
 public record ReplyRule(String name, String source, Set<Stage> stages, List<Pattern> codes, List<Pattern> statuses,

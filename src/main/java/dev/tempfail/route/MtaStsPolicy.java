@@ -101,7 +101,8 @@ public record MtaStsPolicy(Mode mode, List<String> mx, Duration maxAge) {
         return new MtaStsPolicy(mode, mx, Duration.ofSeconds(maxAge));
     }
 
-    private static String clip(String s) {
+    /** A line of what the server sent, cut to 80 characters for an error message. */
+    static String clip(String s) {
         return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 }

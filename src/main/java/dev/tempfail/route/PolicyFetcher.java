@@ -129,9 +129,9 @@ final class PolicyFetcher {
         if (end < 0) throw new IOException("the reply ended within its headers");
         String[] head = all.substring(0, end).split("\r?\n");
         String[] status = head[0].split(" ", 3);
-        if (status.length < 2 || !status[0].startsWith("HTTP/")) throw new IOException("not an HTTP reply: " + clip(head[0]));
+        if (status.length < 2 || !status[0].startsWith("HTTP/")) throw new IOException("not an HTTP reply: " + MtaStsPolicy.clip(head[0]));
         if (!status[1].equals("200")) {
-            throw new IOException("HTTP " + clip(head[0].substring(status[0].length()).strip())
+            throw new IOException("HTTP " + MtaStsPolicy.clip(head[0].substring(status[0].length()).strip())
                     + (status[1].startsWith("3") ? " (redirects are not followed)" : ""));
         }
         String type = null;
@@ -143,15 +143,15 @@ final class PolicyFetcher {
             String value = head[i].substring(colon + 1).strip();
             if (name.equals("content-type")) type = value.toLowerCase(Locale.ROOT);
             if (name.equals("transfer-encoding") && !value.equalsIgnoreCase("identity")) {
-                throw new IOException("Transfer-Encoding " + clip(value) + " in a reply to HTTP/1.0");
+                throw new IOException("Transfer-Encoding " + MtaStsPolicy.clip(value) + " in a reply to HTTP/1.0");
             }
             if (name.equals("content-length")) {
-                if (!value.matches("[0-9]{1,9}")) throw new IOException("bad Content-Length " + clip(value));
+                if (!value.matches("[0-9]{1,9}")) throw new IOException("bad Content-Length " + MtaStsPolicy.clip(value));
                 length = Integer.parseInt(value);
             }
         }
         if (type == null || !(type.equals("text/plain") || type.startsWith("text/plain;"))) {
-            throw new IOException("Content-Type is " + (type == null ? "missing" : clip(type)) + ", not text/plain");
+            throw new IOException("Content-Type is " + (type == null ? "missing" : MtaStsPolicy.clip(type)) + ", not text/plain");
         }
         byte[] body = java.util.Arrays.copyOfRange(reply, end + skip, reply.length);
         if (length != null) {
@@ -171,9 +171,5 @@ final class PolicyFetcher {
     private static String describe(IOException e) {
         String m = e.getMessage();
         return m == null || m.isBlank() ? e.getClass().getSimpleName() : m;
-    }
-
-    private static String clip(String s) {
-        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 }
