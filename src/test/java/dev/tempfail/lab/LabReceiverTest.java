@@ -76,8 +76,7 @@ class LabReceiverTest {
     void a421ClosesTheConnectionAndTheNextTryIsAccepted() throws Exception {
         start(LabScript.preset("icloud-volume"));
         try (SmtpTestClient c = connect()) {
-            c.reply();
-            c.command("EHLO relay.test");
+            c.greet("relay.test");
             c.command("MAIL FROM:<app@sender.example>");
             assertTrue(c.command("RCPT TO:<v@lab.example>").startsWith("421 4.7.1 Messages to v@lab.example deferred due to excessive volume"));
             assertTrue(c.isClosedByServer());
@@ -116,8 +115,7 @@ class LabReceiverTest {
     void aScriptedDelayIsRealTimeAndMultiLineRepliesGoOutWhole() throws Exception {
         start(LabScript.parse("t", "t", "rules: [{mail: {delay: 200ms, reply: \"451-4.3.0 first\\n451 4.3.0 second\"}}]"));
         try (SmtpTestClient c = connect()) {
-            c.reply();
-            c.command("EHLO relay.test");
+            c.greet("relay.test");
             long t = System.nanoTime();
             assertEquals("451-4.3.0 first\n451 4.3.0 second", c.command("MAIL FROM:<a@sender.example>"));
             assertTrue(System.nanoTime() - t >= 190_000_000L, "waited 200 ms before answering");

@@ -8,6 +8,8 @@ import picocli.CommandLine;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** Runs the {@code tempfail} command line in-process and keeps what it printed. */
 public record Cli(int exitCode, String out, String err) {
 
@@ -19,6 +21,12 @@ public record Cli(int exitCode, String out, String err) {
         cli.setErr(new PrintWriter(err, true));
         int code = cli.execute(args);
         return new Cli(code, out.toString(), err.toString());
+    }
+
+    /** This run, once it is known to have exited 0 (else the test fails with what it printed on stderr). */
+    public Cli ok() {
+        assertEquals(0, exitCode, err);
+        return this;
     }
 
     /** What it printed on standard output, read as JSON. */
