@@ -55,12 +55,8 @@ class DashboardBrowserTest {
                 .rcptReply("bob@example.com", "452 4.2.2 Mailbox full").start();
              Relay relay = Relay.start(TestRelays.config(dir.resolve("q"), Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
                      "TEMPFAIL_DELIVERY_ROUTES", "{example.com: '127.0.0.1:" + up.port() + "'}")), clock, TestRelays.FAST)) {
-            String id;
-            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                String reply = c.sendMail("app@sender.example", List.of("alice@example.com", "bob@example.com"),
-                        "Subject: invoice 42\r\n\r\nhello\r\n");
-                id = SmtpTestClient.queueId(reply);
-            }
+            String id = SmtpTestClient.queued(relay.smtpPort(), "app@sender.example", List.of("alice@example.com", "bob@example.com"),
+                    "Subject: invoice 42\r\n\r\nhello\r\n");
             Await.until(Duration.ofSeconds(30), "deferred", () -> relay.reader().show(id).orElseThrow().recipients().stream()
                     .allMatch(r -> r.state().equals("deferred")));
 

@@ -32,9 +32,8 @@ class QueueCliTest {
         String queueId;
         Path config;
         try (Relay relay = Relay.start(TestRelays.config(dir.resolve("q"), Map.of()), Clock.systemUTC())) {
-            String reply = SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+            queueId = SmtpTestClient.queued(relay.smtpPort(), "s@example.org",
                     List.of("a@example.com", "b@example.net"), "Subject: cli\r\n\r\nx\r\n");
-            queueId = SmtpTestClient.queueId(reply);
             config = configFor(relay.adminPort());
 
             Cli list = Cli.run("queue", "list", "--json", "--config", config.toString()).ok();

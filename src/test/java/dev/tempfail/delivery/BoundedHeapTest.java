@@ -72,8 +72,7 @@ class BoundedHeapTest {
         Generated g = new Generated(n);
         MessageDigest sent = MessageDigest.getInstance("SHA-256");
         try (SmtpTestClient c = SmtpTestClient.connect(port).readTimeout(Duration.ofMinutes(5))) {
-            c.reply();
-            c.command("EHLO sender" + n + ".test");
+            c.greet("sender" + n + ".test");
             c.command("MAIL FROM:<app@sender.test> SIZE=" + (SIZE + 200));
             c.command("RCPT TO:<big" + n + "@receiver.test>");
             String go = c.command("DATA");

@@ -76,8 +76,7 @@ class KillNineTest {
     private static void sendUntilCut(int port, int client, Map<String, byte[]> acknowledged, AtomicInteger acks) {
         int n = 0;
         try (SmtpTestClient c = SmtpTestClient.connect(port)) {
-            c.reply();
-            c.command("EHLO client" + client + ".test");
+            c.greet("client" + client + ".test");
             while (n < 5_000) { // bounded: the kill comes long before
                 String content = "Message-ID: <c" + client + "-" + n + "@test>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n"
                         + "Subject: load " + client + "/" + n + "\r\n\r\n" + ("line " + n + " of client " + client + "\r\n").repeat(60);
