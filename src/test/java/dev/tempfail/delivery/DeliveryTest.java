@@ -12,11 +12,7 @@ import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -24,7 +20,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -97,30 +92,16 @@ class DeliveryTest {
     @Test
     void mxPreferenceOrderWithFallbackToTheSecondMx() throws Exception {
         try (FakeUpstream up = FakeUpstream.builder().start(); MiniDns dns = MiniDns.start();
-             ServerSocket busy = new ServerSocket(up.port(), 5, InetAddress.getByName("127.0.0.2"))) {
-            // mx1 (preferred, listed second) is 127.0.0.2 on the same port, and turns every connection away
-            AtomicInteger mx1Connections = new AtomicInteger();
-            Thread greeter = new Thread(() -> {
-                try {
-                    while (true) {
-                        try (Socket s = busy.accept()) {
-                            mx1Connections.incrementAndGet();
-                            s.getOutputStream().write("421 4.3.2 Service shutting down\r\n".getBytes(StandardCharsets.US_ASCII));
-                        }
-                    }
-                } catch (IOException closed) {
-                    // the test is over
-                }
-            });
-            greeter.setDaemon(true);
-            greeter.start();
+             // mx1 (preferred, listed second) is 127.0.0.2 on the same port, and turns every connection away
+             RawServer mx1 = RawServer.start(new InetSocketAddress("127.0.0.2", up.port()), 0,
+                     c -> c.send("421 4.3.2 Service shutting down"))) {
             dns.mx("example.com", 20, "mx2.example.com").mx("example.com", 10, "mx1.example.com")
                     .a("mx1.example.com", "127.0.0.2").a("mx2.example.com", "127.0.0.1");
             start(Map.of("TEMPFAIL_DELIVERY_DNS_SERVERS", dns.toString(), "TEMPFAIL_DELIVERY_MX_PORT", "" + up.port()));
             send("s@example.org", List.of("r@example.com"), "mx");
             Await.until(LIMIT, "delivered via mx2", () -> up.messages().size() == 1 && queued() == 0);
             assertEquals(List.of("r@example.com"), up.messages().get(0).recipients());
-            assertEquals(1, mx1Connections.get(), "the preferred MX was tried first, in the same attempt");
+            assertEquals(1, mx1.connections(), "the preferred MX was tried first, in the same attempt");
         }
     }
 

@@ -39,6 +39,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Stream;
 
 /**
  * A tiny DNS server for tests (the pattern of chasquid's {@code test/util/minidns}): it listens
@@ -283,12 +284,9 @@ public final class MiniDns implements AutoCloseable {
 
     /** A name exists if it has records or a mark, or if some name below it does (RFC 8020). */
     private boolean exists(String key) {
-        if (zone.containsKey(key) || servfail.contains(key) || timeout.contains(key)) return true;
         String suffix = "." + key;
-        for (String k : zone.keySet()) if (k.endsWith(suffix)) return true;
-        for (String k : servfail) if (k.endsWith(suffix)) return true;
-        for (String k : timeout) if (k.endsWith(suffix)) return true;
-        return false;
+        return Stream.of(zone.keySet(), servfail, timeout).flatMap(Set::stream)
+                .anyMatch(k -> k.equals(key) || k.endsWith(suffix));
     }
 
     /** The wire form of the answer to the wire-form {@code query}, or null for no answer. */

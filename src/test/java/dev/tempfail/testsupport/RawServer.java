@@ -131,9 +131,14 @@ public final class RawServer implements AutoCloseable {
 
     /** With {@code receiveBuffer > 0} the accepted sockets get that small a receive buffer (to make a client's writes block). */
     public static RawServer start(int receiveBuffer, Script script) throws IOException {
+        return start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), receiveBuffer, script);
+    }
+
+    /** On a chosen loopback address and port, e.g. 127.0.0.2 on another server's port (a second MX host). */
+    public static RawServer start(InetSocketAddress at, int receiveBuffer, Script script) throws IOException {
         ServerSocket ss = new ServerSocket();
         if (receiveBuffer > 0) ss.setReceiveBufferSize(receiveBuffer);
-        ss.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        ss.bind(at);
         return new RawServer(ss, script);
     }
 
