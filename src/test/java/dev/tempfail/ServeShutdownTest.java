@@ -36,10 +36,9 @@ class ServeShutdownTest {
             Path queue = dir.resolve("queue");
             Path log = dir.resolve("serve.log");
             ChildRelay relay = ChildRelay.start(queue, log, env);
-            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                assertTrue(c.sendMail("app@example.org", List.of("first@example.com"), "Subject: first\r\n\r\nx\r\n")
-                        .startsWith("250 "));
-            }
+            assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "app@example.org",
+                    List.of("first@example.com"), "Subject: first\r\n\r\nx\r\n")
+                    .startsWith("250 "));
             Await.until(LIMIT, "the first message at the next hop, its reply held", () -> up.messages().size() == 1);
 
             try (SmtpTestClient idle = SmtpTestClient.connect(relay.smtpPort());
@@ -48,9 +47,7 @@ class ServeShutdownTest {
                 assertTrue(idle.command("EHLO idle.test").startsWith("250"));
                 assertTrue(inData.reply().startsWith("220 "));
                 inData.command("EHLO busy.test");
-                inData.command("MAIL FROM:<app@example.org>");
-                inData.command("RCPT TO:<second@example.com>");
-                assertTrue(inData.command("DATA").startsWith("354 "));
+                inData.startData("app@example.org", List.of("second@example.com"));
                 inData.send("Subject: second\r\n");
 
                 relay.terminate();

@@ -59,7 +59,7 @@ class DashboardBrowserTest {
             try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
                 String reply = c.sendMail("app@sender.example", List.of("alice@example.com", "bob@example.com"),
                         "Subject: invoice 42\r\n\r\nhello\r\n");
-                id = reply.substring(reply.lastIndexOf(' ') + 1);
+                id = SmtpTestClient.queueId(reply);
             }
             Await.until(Duration.ofSeconds(30), "deferred", () -> relay.reader().show(id).orElseThrow().recipients().stream()
                     .allMatch(r -> r.state().equals("deferred")));

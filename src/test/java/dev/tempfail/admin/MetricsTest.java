@@ -60,13 +60,12 @@ class MetricsTest {
                      "TEMPFAIL_DELIVERY_ROUTES", "{example.com: \"127.0.0.1:" + upstream.port() + "\"}")),
                      clock, TestRelays.FAST)) {
             for (String to : List.of("ok1@example.com", "ok2@example.com", "later@example.com", "bad@example.com")) {
-                try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                    assertTrue(c.sendMail("sender@example.com", List.of(to), "Subject: hi\r\n\r\nhello\r\n").startsWith("250 "));
-                }
+                assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "sender@example.com",
+                        List.of(to), "Subject: hi\r\n\r\nhello\r\n")
+                        .startsWith("250 "));
             }
             try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-                c.reply();
-                c.command("EHLO outside.test");
+                c.greet("outside.test");
                 c.command("MAIL FROM:<someone@outside.test>");
                 assertTrue(c.command("RCPT TO:<victim@elsewhere.test>").startsWith("554 "));
             }

@@ -9,7 +9,7 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -39,9 +39,9 @@ class OperatorVerbsTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private FakeUpstream upstream;
-    private FakeUpstream senders;
-    private Relay relay;
+    @AutoClose private FakeUpstream upstream;
+    @AutoClose private FakeUpstream senders;
+    @AutoClose private Relay relay;
     private Path config;
 
     @BeforeEach
@@ -60,13 +60,6 @@ class OperatorVerbsTest {
         Files.writeString(config, "queue:\n  dir: " + dir.resolve("q") + "\nadmin:\n  listen: 127.0.0.1:" + relay.adminPort() + "\n");
     }
 
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-        upstream.close();
-        senders.close();
-    }
-
     private Cli cli(String... args) {
         List<String> a = new ArrayList<>(List.of(args));
         a.add("--config");
@@ -81,11 +74,7 @@ class OperatorVerbsTest {
     }
 
     private String send(String to, String subject) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            String reply = c.sendMail("app@sender.example", List.of(to), "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
-            assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
-        }
+        return SmtpTestClient.queued(relay.smtpPort(), "app@sender.example", List.of(to), "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
     }
 
     private long rcpts(String address) {

@@ -32,10 +32,9 @@ class QueueCliTest {
         String queueId;
         Path config;
         try (Relay relay = Relay.start(TestRelays.config(dir.resolve("q"), Map.of()), Clock.systemUTC())) {
-            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                String reply = c.sendMail("s@example.org", List.of("a@example.com", "b@example.net"), "Subject: cli\r\n\r\nx\r\n");
-                queueId = reply.substring(reply.lastIndexOf(' ') + 1);
-            }
+            String reply = SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                    List.of("a@example.com", "b@example.net"), "Subject: cli\r\n\r\nx\r\n");
+            queueId = SmtpTestClient.queueId(reply);
             config = configFor(relay.adminPort());
 
             Cli list = Cli.run("queue", "list", "--json", "--config", config.toString());

@@ -51,19 +51,12 @@ class ClusterFailoverTest {
             ChildRelay b = start("node-b", up);
             Map<String, ChildRelay> nodes = Map.of("node-a", a, "node-b", b);
             try {
-                try (SmtpTestClient ca = SmtpTestClient.connect(a.smtpPort());
-                     SmtpTestClient cb = SmtpTestClient.connect(b.smtpPort())) {
-                    for (SmtpTestClient c : List.of(ca, cb)) {
-                        c.reply();
-                        c.command("EHLO client.test");
-                    }
+                try (SmtpTestClient ca = SmtpTestClient.greeted(a.smtpPort());
+                     SmtpTestClient cb = SmtpTestClient.greeted(b.smtpPort())) {
                     for (int i = 0; i < MESSAGES; i++) {
                         SmtpTestClient c = i % 2 == 0 ? ca : cb;
-                        c.command("MAIL FROM:<s@example.org>");
-                        c.command("RCPT TO:<r" + i + "@example.com>");
-                        c.command("DATA");
-                        c.send("Subject: failover " + i + "\r\n\r\nx\r\n.\r\n");
-                        String reply = c.reply();
+                        String content = "Subject: failover " + i + "\r\n\r\nx\r\n";
+                        String reply = c.transaction("s@example.org", List.of("r" + i + "@example.com"), content);
                         assertTrue(reply.startsWith("250 "), "acknowledged: " + reply);
                     }
                 }
@@ -81,12 +74,12 @@ class ClusterFailoverTest {
                 up.releaseHeld();
 
                 ChildRelay alive = nodes.get(survivor);
-                Await.until(Duration.ofSeconds(120), "every message delivered", () -> subjects(up).size() == MESSAGES);
+                Await.until(Duration.ofSeconds(120), "every message delivered", () -> up.subjectCounts().size() == MESSAGES);
                 Await.until(Duration.ofSeconds(60), "queue empty", () -> alive.queueTotal() == 0);
                 assertEquals(0, leasedBy(victim), "the survivor took over every lease of the dead node");
                 assertTrue(alive.log().contains("reclaimed"), "the survivor says it reclaimed expired leases");
 
-                Map<String, Integer> counts = subjects(up);
+                Map<String, Integer> counts = up.subjectCounts();
                 int duplicates = up.messages().size() - counts.size();
                 System.out.printf("cluster failover test: %d messages acknowledged by two nodes, %s killed with %d "
                                 + "try(s) in flight and %d recipient(s) leased; %d delivered, %d duplicate(s)%n",
@@ -132,15 +125,5 @@ class ClusterFailoverTest {
                 return r.getInt(1);
             }
         }
-    }
-
-    private static Map<String, Integer> subjects(FakeUpstream up) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (ReceivedMessage m : up.messages()) {
-            String content = m.contentAsString();
-            int at = content.indexOf("Subject: failover ");
-            counts.merge(content.substring(at, content.indexOf("\r\n", at)), 1, Integer::sum);
-        }
-        return counts;
     }
 }

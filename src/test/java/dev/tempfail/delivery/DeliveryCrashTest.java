@@ -1,6 +1,5 @@
 package dev.tempfail.delivery;
 
-import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.ChildRelay;
 import dev.tempfail.testsupport.FakeUpstream;
@@ -11,7 +10,7 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import java.util.TreeMap;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -38,15 +37,10 @@ class DeliveryCrashTest {
                     "TEMPFAIL_DELIVERY_WORKERS", "" + WORKERS);
             ChildRelay first = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env);
             try {
-                try (SmtpTestClient c = SmtpTestClient.connect(first.smtpPort())) {
-                    c.reply();
-                    c.command("EHLO client.test");
+                try (SmtpTestClient c = SmtpTestClient.greeted(first.smtpPort())) {
                     for (int i = 0; i < MESSAGES; i++) {
-                        c.command("MAIL FROM:<s@example.org>");
-                        c.command("RCPT TO:<r" + i + "@example.com>");
-                        c.command("DATA");
-                        c.send("Subject: crash " + i + "\r\n\r\nx\r\n.\r\n");
-                        assertTrue(c.reply().startsWith("250 "));
+                        String content = "Subject: crash " + i + "\r\n\r\nx\r\n";
+                        assertTrue(c.transaction("s@example.org", List.of("r" + i + "@example.com"), content).startsWith("250 "));
                     }
                 }
                 Await.until(Duration.ofSeconds(60), "some deliveries before the kill", () -> up.messages().size() > HELD_AFTER);
@@ -58,10 +52,10 @@ class DeliveryCrashTest {
             up.releaseHeld();
 
             try (ChildRelay second = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), env)) {
-                Await.until(Duration.ofSeconds(60), "every message delivered", () -> subjects(up).size() == MESSAGES);
+                Await.until(Duration.ofSeconds(60), "every message delivered", () -> up.subjectCounts().size() == MESSAGES);
                 Await.until(Duration.ofSeconds(30), "queue empty", () -> second.queueTotal() == 0);
             }
-            Map<String, Integer> counts = subjects(up);
+            Map<String, Integer> counts = up.subjectCounts();
             int duplicates = up.messages().size() - counts.size();
             System.out.printf("delivery crash test: %d messages, %d delivered before the kill, %d duplicate(s) after%n",
                     MESSAGES, beforeRestart, duplicates);
@@ -69,16 +63,5 @@ class DeliveryCrashTest {
             assertTrue(duplicates <= WORKERS, "duplicates only for tries in flight at the kill: " + duplicates);
         }
     }
-
-    private static Map<String, Integer> subjects(FakeUpstream up) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (ReceivedMessage m : up.messages()) {
-            String content = m.contentAsString();
-            int at = content.indexOf("Subject: crash ");
-            counts.merge(content.substring(at, content.indexOf("\r\n", at)), 1, Integer::sum);
-        }
-        return counts;
-    }
-
 
 }

@@ -6,8 +6,9 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MiniDns;
 import dev.tempfail.testsupport.RawServer;
 import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -17,11 +18,8 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,12 +34,7 @@ class DeliveryTest {
     private static final Duration LIMIT = Duration.ofSeconds(20);
 
     @TempDir Path dir;
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private Relay start(Map<String, String> overrides) throws Exception {
         Map<String, String> env = new HashMap<>(overrides);
@@ -51,50 +44,29 @@ class DeliveryTest {
     }
 
     private String send(String from, List<String> to, String subject) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            String reply = c.sendMail(from, to, "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
-            assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
-        }
+        return SmtpTestClient.queued(relay.smtpPort(), from, to, "Subject: " + subject + "\r\n\r\nbody of " + subject + "\r\n");
     }
 
     record Row(String state, Integer code, String text, String stage, String category, int attempts, String host) {}
 
     private Map<String, Row> recipients() throws Exception {
         Map<String, Row> rows = new LinkedHashMap<>();
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT address, state, last_code, last_text, last_stage, "
-                     + "category, attempts, last_host FROM recipient ORDER BY id")) {
-            while (r.next()) {
-                int code = r.getInt(3);
-                rows.put(r.getString(1), new Row(r.getString(2), r.wasNull() ? null : code, r.getString(4),
-                        r.getString(5), r.getString(6), r.getInt(7), r.getString(8)));
-            }
+        for (List<Object> r : Sql.rows(relay.database(), "SELECT address, state, last_code, last_text, last_stage, "
+                + "category, attempts, last_host FROM recipient ORDER BY id")) {
+            rows.put((String) r.get(0), new Row((String) r.get(1), (Integer) r.get(2), (String) r.get(3), (String) r.get(4),
+                    (String) r.get(5), (Integer) r.get(6), (String) r.get(7)));
         }
         return rows;
     }
 
     private List<String> attempts(String address) throws Exception {
-        List<String> out = new ArrayList<>();
-        try (Connection c = relay.database().connection();
-             var s = c.prepareStatement("SELECT a.stage, a.code, a.verdict, a.remote_host, a.remote_ip FROM attempt a "
-                     + "JOIN recipient r ON r.id = a.recipient_id WHERE r.address = ? ORDER BY a.id")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) {
-                    out.add(r.getString(1) + " " + r.getInt(2) + " " + r.getString(3) + " " + r.getString(4) + " " + r.getString(5));
-                }
-            }
-        }
-        return out;
+        return Sql.rows(relay.database(), "SELECT a.stage, a.code, a.verdict, a.remote_host, a.remote_ip FROM attempt a "
+                + "JOIN recipient r ON r.id = a.recipient_id WHERE r.address = ? ORDER BY a.id", address)
+                .stream().map(r -> r.get(0) + " " + r.get(1) + " " + r.get(2) + " " + r.get(3) + " " + r.get(4)).toList();
     }
 
-    private int queued() throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message WHERE finished_at IS NULL")) {
-            r.next();
-            return r.getInt(1);
-        }
+    private long queued() throws Exception {
+        return Sql.count(relay.database(), "SELECT COUNT(*) FROM message WHERE finished_at IS NULL");
     }
 
     @Test

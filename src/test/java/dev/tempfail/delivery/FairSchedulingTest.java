@@ -8,12 +8,11 @@ import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.RawServer;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -81,16 +80,11 @@ class FairSchedulingTest {
     }
 
     private static String send(Relay relay, String rcpt) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            return c.sendMail("s@example.org", List.of(rcpt), "Subject: to " + rcpt + "\r\n\r\nbody\r\n");
-        }
+        return SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                List.of(rcpt), "Subject: to " + rcpt + "\r\n\r\nbody\r\n");
     }
 
-    private static int leased(Relay relay) throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM recipient WHERE state = 'delivering' AND domain = 'dead.example'")) {
-            r.next();
-            return r.getInt(1);
-        }
+    private static long leased(Relay relay) throws Exception {
+        return Sql.count(relay.database(), "SELECT COUNT(*) FROM recipient WHERE state = 'delivering' AND domain = 'dead.example'");
     }
 }

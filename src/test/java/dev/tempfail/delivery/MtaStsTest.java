@@ -14,6 +14,7 @@ import dev.tempfail.testsupport.MiniDns;
 import dev.tempfail.testsupport.PolicyServer;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.ServerTls;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +33,6 @@ import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.net.SocketTimeoutException;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -94,11 +93,7 @@ class MtaStsTest {
 
     /** Returns the queue id. */
     private static String send(Relay relay, String to) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            String reply = c.sendMail("app@example.org", List.of(to), "Subject: sts\r\n\r\nbody\r\n");
-            assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
-        }
+        return SmtpTestClient.queued(relay.smtpPort(), "app@example.org", List.of(to), "Subject: sts\r\n\r\nbody\r\n");
     }
 
     /** The first try of the message's first recipient, as the admin API shows it. */
@@ -111,14 +106,9 @@ class MtaStsTest {
 
     /** state, category, last_stage, last_text of the recipient. */
     private static List<String> recipient(Relay relay, String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             var s = c.prepareStatement("SELECT state, category, last_stage, last_text FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                if (!r.next()) return List.of();
-                return java.util.Arrays.asList(r.getString(1), r.getString(2), r.getString(3), r.getString(4));
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT state, category, last_stage, last_text FROM recipient WHERE address = ?",
+                address);
+        return r == null ? List.of() : r.stream().map(v -> (String) v).toList();
     }
 
     private static String state(Relay relay, String address) throws Exception {
@@ -128,15 +118,10 @@ class MtaStsTest {
 
     /** tls and tls_verified of the recipient's last attempt. */
     private static String attemptTls(Relay relay, String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             var s = c.prepareStatement("SELECT a.tls, a.tls_verified FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
-                     + "WHERE r.address = ? ORDER BY a.id DESC")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                assertTrue(r.next(), "an attempt of " + address);
-                return r.getString(1) + " verified=" + r.getObject(2);
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT a.tls, a.tls_verified FROM attempt a "
+                + "JOIN recipient r ON r.id = a.recipient_id WHERE r.address = ? ORDER BY a.id DESC", address);
+        assertTrue(r != null, "an attempt of " + address);
+        return r.get(0) + " verified=" + r.get(1);
     }
 
     private boolean logged(String text) {

@@ -6,25 +6,21 @@ import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Retries driven by a test clock: the relay waits as the policy says, and the test moves time on. */
@@ -34,12 +30,7 @@ class RetryEndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private void start(Map<String, String> routes) throws Exception {
         StringBuilder yaml = new StringBuilder("{");
@@ -49,40 +40,27 @@ class RetryEndToEndTest {
     }
 
     private void send(List<String> to) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            assertTrue(c.sendMail("s@example.org", to, "Subject: retry\r\n\r\nx\r\n").startsWith("250 "));
-        }
+        assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org", to, "Subject: retry\r\n\r\nx\r\n")
+                .startsWith("250 "));
     }
 
     record State(String state, int attempts, Instant next, String status, String text, Instant delayNotified) {}
 
     private State state(String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT state, attempts, next_attempt_at, last_status, last_text, "
-                     + "delay_notified_at FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                if (!r.next()) return null;
-                long next = r.getLong(3);
-                Instant nextAt = r.wasNull() ? null : Instant.ofEpochMilli(next);
-                long warned = r.getLong(6);
-                return new State(r.getString(1), r.getInt(2), nextAt, r.getString(4), r.getString(5),
-                        r.wasNull() ? null : Instant.ofEpochMilli(warned));
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT state, attempts, next_attempt_at, last_status, last_text, "
+                + "delay_notified_at FROM recipient WHERE address = ?", address);
+        if (r == null) return null;
+        return new State((String) r.get(0), ((Number) r.get(1)).intValue(), instant(r.get(2)), (String) r.get(3),
+                (String) r.get(4), instant(r.get(5)));
+    }
+
+    private static Instant instant(Object epochMillis) {
+        return epochMillis == null ? null : Instant.ofEpochMilli(((Number) epochMillis).longValue());
     }
 
     private List<Instant> attemptTimes(String address) throws Exception {
-        List<Instant> out = new ArrayList<>();
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT a.at FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
-                     + "WHERE r.address = ? ORDER BY a.id")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                while (r.next()) out.add(Instant.ofEpochMilli(r.getLong(1)));
-            }
-        }
-        return out;
+        return Sql.rows(relay.database(), "SELECT a.at FROM attempt a JOIN recipient r ON r.id = a.recipient_id "
+                + "WHERE r.address = ? ORDER BY a.id", address).stream().map(row -> instant(row.get(0))).toList();
     }
 
     /** Moves the clock to the recipient's next attempt and waits until that attempt is recorded. */
@@ -173,11 +151,7 @@ class RetryEndToEndTest {
     }
 
     /** Nothing listens on 127.0.0.1:1; a try there would be recorded with that remote address. */
-    private int attemptsTo(int port) throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM attempt WHERE remote_ip LIKE '%:" + port + "'")) {
-            r.next();
-            return r.getInt(1);
-        }
+    private long attemptsTo(int port) throws Exception {
+        return Sql.count(relay.database(), "SELECT COUNT(*) FROM attempt WHERE remote_ip LIKE '%:" + port + "'");
     }
 }

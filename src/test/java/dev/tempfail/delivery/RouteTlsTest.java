@@ -6,13 +6,12 @@ import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.ServerTls;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -40,9 +39,8 @@ class RouteTlsTest {
                              + "other.example: '127.0.0.1:" + other.port() + "'}")),
                      Clock.systemUTC(), TestRelays.FAST)) {
             for (String to : List.of("a@strict.example", "b@other.example", "c@secure.example")) {
-                try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                    assertTrue(c.sendMail("app@example.org", List.of(to), "Subject: t\r\n\r\nx\r\n").startsWith("250"));
-                }
+                assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "app@example.org", List.of(to), "Subject: t\r\n\r\nx\r\n")
+                        .startsWith("250"));
             }
             Await.until(Duration.ofSeconds(30), "both tried", () -> !state(relay, "a@strict.example").equals("queued")
                     && !state(relay, "a@strict.example").equals("delivering") && other.messages().size() == 1 && state(relay, "c@secure.example").equals("delivered"));
@@ -74,12 +72,7 @@ class RouteTlsTest {
     }
 
     private static String column(Relay relay, String address, String column) throws Exception {
-        try (Connection c = relay.database().connection();
-             var s = c.prepareStatement("SELECT " + column + " FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? String.valueOf(r.getObject(1)) : "";
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT " + column + " FROM recipient WHERE address = ?", address);
+        return r == null ? "" : String.valueOf(r.get(0));
     }
 }

@@ -9,7 +9,7 @@ import dev.tempfail.queue.QueueStore;
 import dev.tempfail.queue.Wakeup;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.TestQueues;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,7 +33,7 @@ class SchedulerLeaseTest {
     private static final Duration LEASE = Duration.ofMinutes(10);
 
     @TempDir Path dir;
-    private Database db;
+    @AutoClose private Database db;
     private final MutableClock wall = new MutableClock(T0);
     private final MutableClock relayClock = new MutableClock(T0);
     private final List<Runnable> held = new ArrayList<>(); // jobs handed to "workers" that never run
@@ -42,11 +42,6 @@ class SchedulerLeaseTest {
     void open() throws Exception {
         db = TestQueues.open(dir, 4);
         new QueueStore(db, new Wakeup()).enqueue(message("r@example.com"));
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private NewMessage message(String rcpt) throws Exception {

@@ -37,10 +37,9 @@ class SmarthostLoginTest {
                      "TEMPFAIL_DELIVERY_SMARTHOST_AUTH_USER", "relayuser",
                      "TEMPFAIL_DELIVERY_SMARTHOST_AUTH_PASSWORD_FILE", password.toString())),
                      Clock.systemUTC(), TestRelays.FAST)) {
-            try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                assertTrue(c.sendMail("app@example.org", List.of("someone@example.com"), "Subject: via smarthost\r\n\r\nx\r\n")
-                        .startsWith("250"));
-            }
+            assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "app@example.org",
+                    List.of("someone@example.com"), "Subject: via smarthost\r\n\r\nx\r\n")
+                    .startsWith("250"));
             Await.until(Duration.ofSeconds(60), "delivered to the smarthost", () -> up.messages().size() == 1);
             assertTrue(up.messages().get(0).tls());
             assertEquals(1, up.commands("AUTH").size());

@@ -8,13 +8,13 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.h2.api.Trigger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
@@ -63,10 +63,9 @@ class ThrottleFailureTest {
                                 + "FOR EACH ROW CALL '" + RefuseWrites.class.getName() + "'");
                     }
                 }
-                try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                    String reply = c.sendMail("s@example.org", List.of("r@example.com"), "Subject: once\r\n\r\nonce\r\n");
-                    assertTrue(reply.startsWith("250 "), reply);
-                }
+                String reply = SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                        List.of("r@example.com"), "Subject: once\r\n\r\nonce\r\n");
+                assertTrue(reply.startsWith("250 "), reply);
                 Await.until(Duration.ofSeconds(20), "delivered and recorded", () -> up.messages().size() == 1 && queued(relay) == 0);
                 // the message left the queue as delivered: nothing is left that could be sent again
                 assertEquals(1, up.messages().size(), "sent exactly once");
@@ -75,19 +74,11 @@ class ThrottleFailureTest {
         }
     }
 
-    private static int queued(Relay relay) throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message WHERE finished_at IS NULL")) {
-            r.next();
-            return r.getInt(1);
-        }
+    private static long queued(Relay relay) throws Exception {
+        return Sql.count(relay.database(), "SELECT COUNT(*) FROM message WHERE finished_at IS NULL");
     }
 
-    private static int maxConnections(Relay relay) throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT max_connections FROM destination")) {
-            r.next();
-            return r.getInt(1);
-        }
+    private static long maxConnections(Relay relay) throws Exception {
+        return Sql.number(relay.database(), "SELECT max_connections FROM destination");
     }
 }

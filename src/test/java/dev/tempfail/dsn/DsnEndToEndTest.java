@@ -7,16 +7,14 @@ import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.testsupport.TestRelays;
 import jakarta.mail.internet.InternetHeaders;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -38,12 +36,7 @@ class DsnEndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(T0);
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of("TEMPFAIL_DELIVERY_ENABLED", "true",
@@ -62,7 +55,7 @@ class DsnEndToEndTest {
             c.send("Message-ID: <order-42@example.org>\r\nSubject: your order\r\n\r\nthanks\r\n.\r\n");
             String reply = c.reply();
             assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
+            return SmtpTestClient.queueId(reply);
         }
     }
 
@@ -222,8 +215,7 @@ class DsnEndToEndTest {
         try (FakeUpstream recipients = FakeUpstream.builder().start(); FakeUpstream senders = FakeUpstream.builder().start()) {
             relay = Relay.start(TestRelays.config(dir, Map.of()), clock, TestRelays.FAST); // delivery off: look at what is stored
             try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-                c.reply();
-                c.command("EHLO app.example.org");
+                c.greet("app.example.org");
                 assertTrue(c.command("MAIL FROM:<a@example.org> RET=MOST").startsWith("501 5.5.4 "));
                 assertTrue(c.command("MAIL FROM:<a@example.org> ENVID=bad=value").startsWith("501 5.5.4 "));
                 assertTrue(c.command("MAIL FROM:<a@example.org> ENVID=x+4").startsWith("501 5.5.4 "));
@@ -235,7 +227,7 @@ class DsnEndToEndTest {
                 c.command("DATA");
                 c.send("Subject: x\r\n\r\nx\r\n.\r\n");
                 String reply = c.reply();
-                QueueView.Message m = relay.reader().show(reply.substring(reply.lastIndexOf(' ') + 1)).orElseThrow();
+                QueueView.Message m = relay.reader().show(SmtpTestClient.queueId(reply)).orElseThrow();
                 assertEquals("id+1", m.envid());
                 assertEquals("HDRS", m.ret());
                 assertEquals("DELAY,FAILURE", m.recipients().get(0).notifyOn());
@@ -309,72 +301,33 @@ class DsnEndToEndTest {
     }
 
     private Instant pausedUntil(String destination) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT suspended_until FROM destination WHERE name = ?")) {
-            s.setString(1, destination);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? Instant.ofEpochMilli(r.getLong(1)) : null;
-            }
-        }
+        Long at = Sql.number(relay.database(), "SELECT suspended_until FROM destination WHERE name = ?", destination);
+        return at == null ? null : Instant.ofEpochMilli(at);
     }
 
     private Long dueAt(String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT next_attempt_at FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                if (!r.next()) return null;
-                long v = r.getLong(1);
-                return r.wasNull() ? null : v;
-            }
-        }
+        return Sql.number(relay.database(), "SELECT next_attempt_at FROM recipient WHERE address = ?", address);
     }
 
     private Long earliestDue() throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT MIN(next_attempt_at) FROM recipient "
-                     + "WHERE state IN ('queued', 'deferred')")) {
-            r.next();
-            long v = r.getLong(1);
-            return r.wasNull() ? null : v;
-        }
+        return Sql.number(relay.database(), "SELECT MIN(next_attempt_at) FROM recipient WHERE state IN ('queued', 'deferred')");
     }
 
     private boolean anyDelivering() throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM recipient WHERE state = 'delivering'")) {
-            r.next();
-            return r.getInt(1) > 0;
-        }
+        return Sql.count(relay.database(), "SELECT COUNT(*) FROM recipient WHERE state = 'delivering'") > 0;
     }
 
     private String state(String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT state FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getString(1) : null;
-            }
-        }
+        return (String) Sql.value(relay.database(), "SELECT state FROM recipient WHERE address = ?", address);
     }
 
     private Long nextAttempt(String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT next_attempt_at FROM recipient WHERE address = ? AND state = 'deferred'")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getLong(1) : null;
-            }
-        }
+        return Sql.number(relay.database(), "SELECT next_attempt_at FROM recipient WHERE address = ? AND state = 'deferred'",
+                address);
     }
 
     private int attemptsOf(String address) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT attempts FROM recipient WHERE address = ?")) {
-            s.setString(1, address);
-            try (ResultSet r = s.executeQuery()) {
-                return r.next() ? r.getInt(1) : Integer.MAX_VALUE;
-            }
-        }
+        Long attempts = Sql.number(relay.database(), "SELECT attempts FROM recipient WHERE address = ?", address);
+        return attempts == null ? Integer.MAX_VALUE : attempts.intValue();
     }
 }

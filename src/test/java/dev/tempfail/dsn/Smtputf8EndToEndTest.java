@@ -8,7 +8,7 @@ import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,12 +38,7 @@ class Smtputf8EndToEndTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     /** Mail for the recipient's domain goes to {@code recipients}, for the sender's (the reports) to {@code senders}. */
     private void start(FakeUpstream recipients, FakeUpstream senders) throws Exception {
@@ -54,15 +49,14 @@ class Smtputf8EndToEndTest {
 
     private String send() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO app.example");
+            c.greet("app.example");
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + SENDER + "> SMTPUTF8 BODY=8BITMIME"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + RECIPIENT + ">"));
             assertTrue(c.command("DATA").startsWith("354 "));
             c.send(CONTENT + ".\r\n");
             String reply = c.reply();
             assertTrue(reply.startsWith("250 "), reply);
-            return reply.substring(reply.lastIndexOf(' ') + 1);
+            return SmtpTestClient.queueId(reply);
         }
     }
 

@@ -92,7 +92,7 @@ class WebhookTest {
                     // from <>: no report comes back to complicate the count of events
                     String reply = c.sendMail("", List.of(to), "Subject: to " + to + "\r\n\r\nhello\r\n");
                     assertTrue(reply.startsWith("250 "), reply);
-                    if (to.startsWith("later")) later = reply.substring(reply.lastIndexOf(' ') + 1);
+                    if (to.startsWith("later")) later = SmtpTestClient.queueId(reply);
                 }
             }
             String laterId = later;

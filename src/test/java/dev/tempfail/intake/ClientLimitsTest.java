@@ -4,7 +4,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,15 +29,10 @@ class ClientLimitsTest {
 
     @TempDir Path dir;
     private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     private void start(Map<String, String> overrides) throws Exception {
         relay = Relay.start(TestRelays.config(dir, overrides), clock);
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     @Test
@@ -51,20 +46,14 @@ class ClientLimitsTest {
             }
             assertEquals("452 4.7.0 Error: too much mail from 127.0.0.1", c.command("MAIL FROM:<a@example.org>"));
         }
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("452 4.7.0 "), "a new session counts the same");
         }
-        try (SmtpTestClient other = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-            other.reply();
-            other.command("EHLO client.test");
+        try (SmtpTestClient other = SmtpTestClient.greeted("127.0.0.2", relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", other.command("MAIL FROM:<a@example.org>"), "another address has its own count");
         }
         clock.advance(Duration.ofSeconds(59));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("452 "), "still inside the window");
             clock.advance(Duration.ofSeconds(1));
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@example.org>"), "a new window");
@@ -74,9 +63,7 @@ class ClientLimitsTest {
     @Test
     void theErrorThatReachesTheLimitIsFollowedBy421AndTheEnd() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_HARD_ERROR_LIMIT", "5"));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertTrue(c.command("GET / HTTP/1.1").startsWith("500 5.5.2 "), "SubEtha's own reply to an unknown verb counts");
             assertTrue(c.command("RCPT TO:<a@example.com>").startsWith("503 5.5.1 "));
             assertTrue(c.command("MAIL FROM:<bad address>").startsWith("501 "));
@@ -96,9 +83,7 @@ class ClientLimitsTest {
     @Test
     void anAcceptedMessageForgivesTheErrorsBeforeIt() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_HARD_ERROR_LIMIT", "3"));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             for (int round = 0; round < 3; round++) {
                 assertTrue(c.command("BOGUS").startsWith("500 "));
                 assertTrue(c.command("BOGUS").startsWith("500 "));
@@ -119,9 +104,7 @@ class ClientLimitsTest {
     @Test
     void errorsAfterStartTlsCountTowardsTheSameLimit() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_HARD_ERROR_LIMIT", "3"));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertTrue(c.command("BOGUS").startsWith("500 "));
             c.upgrade();
             assertTrue(c.command("BOGUS").startsWith("500 "));

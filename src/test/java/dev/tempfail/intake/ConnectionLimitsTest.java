@@ -3,7 +3,7 @@ package dev.tempfail.intake;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,12 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Every connection hears 220 or 421, under the total and the per-client limits, and in a burst. */
 class ConnectionLimitsTest {
     @TempDir Path dir;
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     @Test
     void oneAddressGetsAtMostItsShareAndQuitFreesItsPlaceAtOnce() throws Exception {
@@ -115,10 +110,9 @@ class ConnectionLimitsTest {
         } finally {
             for (Socket s : burst) s.close();
         }
-        try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.99", port)) {
-            String reply = c.sendMail("a@example.org", List.of("b@example.com"), "Subject: after the burst\r\n\r\nhi\r\n");
-            assertTrue(reply.startsWith("250 "), reply);
-        }
+        String reply = SmtpTestClient.sendMail("127.0.0.99", port,
+                "a@example.org", List.of("b@example.com"), "Subject: after the burst\r\n\r\nhi\r\n");
+        assertTrue(reply.startsWith("250 "), reply);
     }
 
     /** The next line the server sent, "EOF" if it closed, "silence" if nothing came by the deadline. */

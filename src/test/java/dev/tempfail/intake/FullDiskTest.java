@@ -1,7 +1,6 @@
 package dev.tempfail.intake;
 
 import dev.tempfail.Relay;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.FakeUpstream;
 import dev.tempfail.testsupport.MutableClock;
@@ -17,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -3,13 +3,12 @@ package dev.tempfail.intake;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -43,17 +42,11 @@ class HopLimitTest {
             assertTrue(send(relay, three + "Subject: three hops\r\n\r\nok\r\n").startsWith("250 "));
             String reply = send(relay, three + "Received: from c\r\n\tby d; Mon, 1 Dec 2026 10:00:00 +0000\r\nSubject: four\r\n\r\nx\r\n");
             assertEquals("554 5.4.6 Too many hops (4 Received: headers, limit 3)", reply);
-            try (Connection c = relay.database().connection();
-                 ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
-                r.next();
-                assertEquals(1, r.getInt(1), "only the first message");
-            }
+            assertEquals(1, Sql.count(relay.database(), "SELECT COUNT(*) FROM message"), "only the first message");
         }
     }
 
     private static String send(Relay relay, String content) throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            return c.sendMail("a@example.org", List.of("b@example.com"), content);
-        }
+        return SmtpTestClient.sendMail(relay.smtpPort(), "a@example.org", List.of("b@example.com"), content);
     }
 }

@@ -5,14 +5,13 @@ import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import dev.tempfail.testsupport.Sql;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -28,25 +27,16 @@ class IntakeTest {
     private static final Instant NOW = Instant.parse("2026-11-23T10:00:00Z");
 
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     private Relay start(Map<String, String> overrides) throws Exception {
         relay = Relay.start(TestRelays.config(dir, overrides), Clock.fixed(NOW, ZoneOffset.UTC));
         return relay;
     }
 
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
-
     private int storedMessages() throws Exception {
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery(
-                     "SELECT (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM recipient)")) {
-            r.next();
-            return r.getInt(1) + relay.database().bodies().keys().size();
-        }
+        long rows = Sql.count(relay.database(), "SELECT (SELECT COUNT(*) FROM message) + (SELECT COUNT(*) FROM recipient)");
+        return (int) rows + relay.database().bodies().keys().size();
     }
 
     private byte[] storedContent(String queueId) throws Exception {
@@ -58,13 +48,11 @@ class IntakeTest {
     @Test
     void messageToThreeRecipientsIsStoredAndListed() throws Exception {
         start(Map.of());
-        String reply;
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            reply = c.sendMail("sender@example.org", List.of("a@example.com", "b@example.net", "c@example.com"),
-                    "Subject: three\r\nMessage-ID: <m1@example.org>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n");
-        }
+        String reply = SmtpTestClient.sendMail(relay.smtpPort(), "sender@example.org",
+                List.of("a@example.com", "b@example.net", "c@example.com"),
+                "Subject: three\r\nMessage-ID: <m1@example.org>\r\nDate: Mon, 23 Nov 2026 10:00:00 +0000\r\n\r\nhello\r\n");
         assertTrue(reply.matches("250 2\\.0\\.0 Ok: queued as [0-9A-Z]+"), reply);
-        String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+        String queueId = SmtpTestClient.queueId(reply);
 
         QueueView.Listing listing = relay.reader().list(100);
         assertEquals(1, listing.total());
@@ -80,12 +68,9 @@ class IntakeTest {
     void keepsBytesAddsReceivedAndOnlyMissingHeaders() throws Exception {
         start(Map.of());
         String original = "Subject: no id\r\nX-Odd:  spaced \t\r\n\r\n..leading dot\r\n8-bit: caf\u00e9\r\n";
-        String reply;
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            // "..leading dot" is the dot-stuffed form of ".leading dot"
-            reply = c.sendMail("s@example.org", List.of("r@example.com"), original);
-        }
-        String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+        // "..leading dot" is the dot-stuffed form of ".leading dot"
+        String queueId = SmtpTestClient.queueId(SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                List.of("r@example.com"), original));
         String stored = new String(storedContent(queueId), StandardCharsets.UTF_8);
         assertTrue(stored.startsWith("Received: from client.test ([127.0.0.1])\r\n\tby tempfail.localhost (tempfail) with ESMTP id "
                 + queueId + "\r\n\tfor <r@example.com>; Mon, 23 Nov 2026 10:00:00 +0000\r\n"), stored);
@@ -97,11 +82,8 @@ class IntakeTest {
     @Test
     void receivedHeaderOfAMessageToSeveralRecipientsNamesNone() throws Exception {
         start(Map.of());
-        String reply;
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            reply = c.sendMail("s@example.org", List.of("a@example.com", "b@example.com"), "Subject: two\r\n\r\nx\r\n");
-        }
-        String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+        String queueId = SmtpTestClient.queueId(SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                List.of("a@example.com", "b@example.com"), "Subject: two\r\n\r\nx\r\n"));
         byte[] stored = storedContent(queueId);
         assertTrue(new String(stored, StandardCharsets.UTF_8).startsWith("Received: from client.test ([127.0.0.1])\r\n"
                 + "\tby tempfail.localhost (tempfail) with ESMTP id " + queueId + "; Mon, 23 Nov 2026 10:00:00 +0000\r\n"
@@ -112,9 +94,8 @@ class IntakeTest {
     @Test
     void nullSenderIsAccepted() throws Exception {
         start(Map.of());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            assertTrue(c.sendMail("", List.of("r@example.com"), "Subject: bounce\r\n\r\nx\r\n").startsWith("250 2.0.0"));
-        }
+        assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "", List.of("r@example.com"), "Subject: bounce\r\n\r\nx\r\n")
+                .startsWith("250 2.0.0"));
         assertEquals("", relay.reader().list(10).messages().get(0).sender());
     }
 
@@ -122,15 +103,13 @@ class IntakeTest {
     void relayIsDeniedToClientsOutsideNetworks() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_NETWORKS", "[127.0.0.1/32]"));
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO outsider.test");
+            c.greet("outsider.test");
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("554 5.7.1 <r@example.com>: Relay access denied", c.command("RCPT TO:<r@example.com>"));
             assertEquals("554 5.5.1 Error: no valid recipients", c.command("DATA"));
         }
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.1", relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO insider.test");
+            c.greet("insider.test");
             c.command("MAIL FROM:<s@example.org>");
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@example.com>"));
         }
@@ -141,8 +120,7 @@ class IntakeTest {
     void sizeIsAdvertisedAndEnforcedBeforeAndAfterData() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_MAX_MESSAGE_SIZE", "2K"));
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            String ehlo = c.command("EHLO client.test");
+            String ehlo = c.greet();
             assertTrue(ehlo.contains("250-SIZE 2048"), ehlo);
             assertTrue(ehlo.contains("ENHANCEDSTATUSCODES") && ehlo.contains("PIPELINING") && ehlo.contains("8BITMIME"), ehlo);
             assertTrue(c.command("MAIL FROM:<s@example.org> SIZE=4096").startsWith("552 5.3.4 "));
@@ -152,11 +130,8 @@ class IntakeTest {
             c.send("Subject: big\r\n\r\n" + "x".repeat(70) + "\r\n".repeat(1) + ("y".repeat(76) + "\r\n").repeat(40) + ".\r\n");
             assertTrue(c.reply().startsWith("552 5.3.4 "));
             // the session is still usable: a small message goes through
-            c.command("MAIL FROM:<s@example.org>");
-            c.command("RCPT TO:<r@example.com>");
-            c.command("DATA");
-            c.send("Subject: small\r\n\r\nok\r\n.\r\n");
-            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as "));
+            assertTrue(c.transaction("s@example.org", List.of("r@example.com"), "Subject: small\r\n\r\nok\r\n")
+                    .startsWith("250 2.0.0 Ok: queued as "));
         }
         assertEquals(1, relay.reader().list(10).total());
     }
@@ -166,18 +141,14 @@ class IntakeTest {
         long usable = java.nio.file.Files.getFileStore(dir).getUsableSpace();
         start(Map.of("TEMPFAIL_SMTP_MAX_MESSAGE_SIZE", "2000M",
                 "TEMPFAIL_QUEUE_MIN_FREE", String.valueOf(Math.max(0, usable - (1L << 30)))));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("452 4.3.1 Insufficient system storage", c.command("MAIL FROM:<s@example.org> SIZE=" + (1800L << 20)),
                     "a SIZE= that would not leave queue.min_free");
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org> SIZE=1000"), "a small one still fits");
         }
         relay.close();
         start(Map.of("TEMPFAIL_QUEUE_MIN_FREE", "100000000G"));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("452 4.3.1 Insufficient system storage", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session goes on");
         }
@@ -187,9 +158,7 @@ class IntakeTest {
     @Test
     void tooManyRecipientsGets452() throws Exception {
         start(Map.of("TEMPFAIL_SMTP_MAX_RECIPIENTS", "2"));
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             c.command("MAIL FROM:<s@example.org>");
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<a@example.com>"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<b@example.com>"));
@@ -204,12 +173,8 @@ class IntakeTest {
     @Test
     void bareLfSmugglingIsRejectedAndNothingIsStored() throws Exception {
         start(Map.of());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<s@example.org>");
-            c.command("RCPT TO:<r@example.com>");
-            assertTrue(c.command("DATA").startsWith("354"));
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
+            c.startData("s@example.org", List.of("r@example.com"));
             // <LF>.<CR><LF> then a smuggled transaction, then the real end of data
             c.send("Subject: outer\r\n\r\nhello\n.\r\nMAIL FROM:<admin@example.org>\r\nRCPT TO:<victim@example.com>\r\n"
                     + "DATA\r\nSubject: smuggled\r\n\r\nboo\r\n.\r\n");
@@ -217,20 +182,13 @@ class IntakeTest {
             assertTrue(reply.startsWith("550 5.5.2 "), reply);
             assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session stays in step: no leftover replies");
         }
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<s@example.org>");
-            c.command("RCPT TO:<r@example.com>");
-            c.command("DATA");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
+            c.startData("s@example.org", List.of("r@example.com"));
             c.send("Subject: lf\r\n\r\nhello\n.\n"); // <LF>.<LF> is no end either
             c.send("more\r\n.\r\n");
             assertTrue(c.reply().startsWith("550 5.5.2 "));
-            c.command("MAIL FROM:<s@example.org>");
-            c.command("RCPT TO:<r@example.com>");
-            c.command("DATA");
-            c.send("Subject: cr\r\n\r\nbare\rcr\r\n.\r\n");
-            assertTrue(c.reply().startsWith("550 5.5.2 "));
+            assertTrue(c.transaction("s@example.org", List.of("r@example.com"), "Subject: cr\r\n\r\nbare\rcr\r\n")
+                    .startsWith("550 5.5.2 "));
         }
         assertEquals(0, storedMessages());
     }
@@ -238,18 +196,14 @@ class IntakeTest {
     @Test
     void disconnectMidDataStoresNothing() throws Exception {
         start(Map.of());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
-            c.command("MAIL FROM:<s@example.org>");
-            c.command("RCPT TO:<r@example.com>");
-            c.command("DATA");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
+            c.startData("s@example.org", List.of("r@example.com"));
             c.send("Subject: cut\r\n\r\nhalf a mess");
         }
         // a second, complete transaction proves the first was fully processed (and discarded) by now
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            assertTrue(c.sendMail("s@example.org", List.of("r@example.com"), "Subject: whole\r\n\r\nx\r\n").startsWith("250"));
-        }
+        assertTrue(SmtpTestClient.sendMail(relay.smtpPort(), "s@example.org",
+                List.of("r@example.com"), "Subject: whole\r\n\r\nx\r\n")
+                .startsWith("250"));
         QueueView.Listing listing = relay.reader().list(10);
         assertEquals(1, listing.total());
         assertTrue(new String(storedContent(listing.messages().get(0).queueId()), StandardCharsets.UTF_8).contains("Subject: whole"));
@@ -314,9 +268,7 @@ class IntakeTest {
     @Test
     void pipelinedTransactionsAreAnsweredInOrder() throws Exception {
         start(Map.of());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             c.send("MAIL FROM:<s@example.org>\r\nRCPT TO:<a@example.com>\r\nRCPT TO:<bad>\r\nDATA\r\n");
             assertEquals("250 2.1.0 Ok", c.reply());
             assertEquals("250 2.1.5 Ok", c.reply());

@@ -11,9 +11,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -90,7 +87,7 @@ class KillNineTest {
                 c.send(content + ".\r\n");
                 String reply = c.reply();
                 if (reply.startsWith("250 ")) {
-                    acknowledged.put(reply.substring(reply.lastIndexOf(' ') + 1), content.getBytes(StandardCharsets.UTF_8));
+                    acknowledged.put(SmtpTestClient.queueId(reply), content.getBytes(StandardCharsets.UTF_8));
                     acks.incrementAndGet();
                 }
                 n++;

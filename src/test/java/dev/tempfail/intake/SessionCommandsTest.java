@@ -3,7 +3,7 @@ package dev.tempfail.intake;
 import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,28 +18,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** The commands that need no envelope, one test per class, against the real listener. */
 class SessionCommandsTest {
     @TempDir static Path dir;
-    private static Relay relay;
+    @AutoClose private static Relay relay;
 
     @BeforeAll
     static void start() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of()), Clock.systemUTC());
     }
 
-    @AfterAll
-    static void stop() {
-        relay.close();
-    }
-
-    private static SmtpTestClient greeted() throws Exception {
-        SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort());
-        assertTrue(c.reply().startsWith("220 "));
-        assertTrue(c.command("EHLO client.test").startsWith("250"));
-        return c;
-    }
-
     @Test
     void rsetDropsTheTransaction() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("250 2.0.0 Ok", c.command("RSET"));
             assertEquals("503 5.5.1 Error: need MAIL command", c.command("RCPT TO:<r@example.com>"));
@@ -48,7 +36,7 @@ class SessionCommandsTest {
 
     @Test
     void noopKeepsTheTransaction() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<s@example.org>"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<r@example.com>"));
@@ -57,7 +45,7 @@ class SessionCommandsTest {
 
     @Test
     void quitSaysByeAndCloses() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("221 2.0.0 Bye", c.command("QUIT"));
             assertTrue(c.isClosedByServer());
         }
@@ -65,21 +53,21 @@ class SessionCommandsTest {
 
     @Test
     void vrfyNeverSaysWhoExists() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("252 2.0.0 Cannot VRFY user, but will accept message and attempt delivery", c.command("VRFY root"));
         }
     }
 
     @Test
     void helpListsOurCommands() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("214 2.0.0 Commands: EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP", c.command("HELP"));
         }
     }
 
     @Test
     void expnAndBdatAreNotImplemented() throws Exception {
-        try (SmtpTestClient c = greeted()) {
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("502 5.5.1 Error: command not implemented", c.command("EXPN staff"));
             assertEquals("502 5.5.1 Error: command not implemented", c.command("BDAT 10 LAST"));
             assertEquals("250 2.0.0 Ok", c.command("NOOP"), "the session goes on");

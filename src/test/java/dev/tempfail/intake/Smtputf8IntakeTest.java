@@ -4,17 +4,16 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
-import org.junit.jupiter.api.AfterEach;
+import dev.tempfail.testsupport.Sql;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,18 +25,13 @@ class Smtputf8IntakeTest {
     private static final String RECIPIENT = "\u7528\u6237@\u4f8b\u5b50.\u5e7f\u544a";
 
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
 
     @BeforeEach
     void start() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of(
                 "TEMPFAIL_SMTP_TLS_LISTEN", "127.0.0.1:0",
                 "TEMPFAIL_SUBMISSION_LISTEN", "127.0.0.1:0")), Clock.systemUTC());
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     @Test
@@ -62,9 +56,7 @@ class Smtputf8IntakeTest {
         String content = "From: J\u00f6rg <" + SENDER + ">\r\nTo: <" + RECIPIENT + ">\r\nSubject: Gr\u00fc\u00dfe\r\n"
                 + "Message-ID: <1@b\u00fccher.example>\r\nDate: Tue, 1 Dec 2026 13:00:00 +0000\r\n\r\nHallo\r\n";
         String reply;
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<" + SENDER + "> SMTPUTF8"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<" + RECIPIENT + ">"));
             assertTrue(c.command("DATA").startsWith("354 "));
@@ -72,7 +64,7 @@ class Smtputf8IntakeTest {
             reply = c.reply();
         }
         assertTrue(reply.startsWith("250 2.0.0 Ok: queued as "), reply);
-        String queueId = reply.substring(reply.lastIndexOf(' ') + 1);
+        String queueId = SmtpTestClient.queueId(reply);
         String stored = new String(StoredBodies.read(relay.database(), queueId), StandardCharsets.UTF_8);
         assertTrue(stored.contains(" with UTF8SMTP id " + queueId), "RFC 6531 §4.3 protocol in Received: " + stored);
         assertTrue(stored.contains("\tfor <" + RECIPIENT + ">;"), stored);
@@ -85,9 +77,7 @@ class Smtputf8IntakeTest {
 
     @Test
     void aUtf8AddressWithoutSmtputf8IsRefusedWith553() throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("553 5.6.7 Must declare SMTPUTF8 to send unicode address", c.command("MAIL FROM:<" + SENDER + ">"));
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<ascii@example.org>"));
             assertEquals("553 5.6.7 Must declare SMTPUTF8 to send unicode address", c.command("RCPT TO:<" + RECIPIENT + ">"));
@@ -97,9 +87,7 @@ class Smtputf8IntakeTest {
 
     @Test
     void badUtf8AddressesAndParametersGetClearReplies() throws Exception {
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("501 5.5.4 Bad SMTPUTF8 parameter: it takes no value", c.command("MAIL FROM:<a@example.org> SMTPUTF8=yes"));
             String bad = c.command("MAIL FROM:<j\u00f6rg@b\u00fccher..example> SMTPUTF8");
             assertTrue(bad.startsWith("501 5.1.7 Bad sender address syntax: "), bad);
@@ -112,26 +100,19 @@ class Smtputf8IntakeTest {
     @Test
     void smtputf8ForAnAllAsciiMessageNeedsNothingFromTheNextHop() throws Exception {
         String reply;
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("250 2.1.0 Ok", c.command("MAIL FROM:<a@example.org> SMTPUTF8"));
             assertEquals("250 2.1.5 Ok", c.command("RCPT TO:<b@example.com>"));
             c.command("DATA");
             c.send("Subject: plain\r\n\r\nx\r\n.\r\n");
             reply = c.reply();
         }
-        assertTrue(!storedFlag(reply.substring(reply.lastIndexOf(' ') + 1)));
+        assertTrue(!storedFlag(SmtpTestClient.queueId(reply)));
     }
 
     private boolean storedFlag(String queueId) throws Exception {
-        try (Connection c = relay.database().connection();
-             PreparedStatement s = c.prepareStatement("SELECT smtputf8 FROM message WHERE queue_id = ?")) {
-            s.setString(1, queueId);
-            try (ResultSet r = s.executeQuery()) {
-                assertTrue(r.next());
-                return r.getBoolean(1);
-            }
-        }
+        List<Object> r = Sql.row(relay.database(), "SELECT smtputf8 FROM message WHERE queue_id = ?", queueId);
+        assertTrue(r != null);
+        return (Boolean) r.get(0);
     }
 }

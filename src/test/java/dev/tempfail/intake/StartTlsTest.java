@@ -4,9 +4,10 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import dev.tempfail.tls.Pem;
 import dev.tempfail.tls.ServerTls;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -14,9 +15,8 @@ import javax.net.ssl.SSLSession;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,20 +26,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Inbound TLS: STARTTLS on the relay listener, the implicit-TLS listener, the certificate used. */
 class StartTlsTest {
     @TempDir Path dir;
-    private Relay relay;
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
-    }
+    @AutoClose private Relay relay;
 
     private String storedContent() throws Exception {
-        String queueId;
-        try (Connection c = relay.database().connection();
-             ResultSet r = c.createStatement().executeQuery("SELECT queue_id FROM message")) {
-            assertTrue(r.next(), "nothing stored");
-            queueId = r.getString(1);
-        }
+        String queueId = (String) Sql.value(relay.database(), "SELECT queue_id FROM message");
+        assertTrue(queueId != null, "nothing stored");
         return new String(StoredBodies.read(relay.database(), queueId), StandardCharsets.UTF_8);
     }
 
@@ -49,8 +40,7 @@ class StartTlsTest {
         Path cert = dir.resolve("q/tls/selfsigned-cert.pem");
         assertTrue(Files.exists(cert) && Files.exists(dir.resolve("q/tls/selfsigned-key.pem")));
         try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            String ehlo = c.command("EHLO client.test");
+            String ehlo = c.greet();
             assertTrue(ehlo.contains("250-STARTTLS") || ehlo.contains("250 STARTTLS"), ehlo);
             assertFalse(ehlo.contains("AUTH"), "no AUTH before TLS: " + ehlo);
             assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
@@ -60,11 +50,8 @@ class StartTlsTest {
             String after = c.command("EHLO client.test");
             assertFalse(after.contains("STARTTLS"), after);
             assertEquals("554 5.5.1 Error: TLS already active", c.command("STARTTLS"));
-            assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("250"));
-            assertTrue(c.command("RCPT TO:<b@example.com>").startsWith("250"));
-            assertTrue(c.command("DATA").startsWith("354"));
-            c.send("Subject: over TLS\r\n\r\nhello\r\n.\r\n");
-            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as"));
+            String reply = c.transaction("a@example.org", List.of("b@example.com"), "Subject: over TLS\r\n\r\nhello\r\n");
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as"), reply);
             // SubEtha's own replies keep their enhanced codes over TLS too
             assertEquals("500 5.5.2 Error: command not recognized", c.command("FROB"));
             String received = storedContent();
@@ -81,9 +68,7 @@ class StartTlsTest {
     @Test
     void commandsSentInClearTextWithStartTlsAreDropped() throws Exception {
         relay = Relay.start(TestRelays.config(dir, Map.of()), Clock.systemUTC());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             c.send("STARTTLS\r\nMAIL FROM:<injected@example.org>\r\n"); // CVE-2011-0411
             assertEquals("220 2.0.0 Ready to start TLS", c.reply());
             c.startTls();
@@ -104,16 +89,11 @@ class StartTlsTest {
             assertTrue(c.reply().startsWith("220 "));
             String ehlo = c.command("EHLO client.test");
             assertFalse(ehlo.contains("STARTTLS"), ehlo);
-            assertTrue(c.command("MAIL FROM:<a@example.org>").startsWith("250"));
-            assertTrue(c.command("RCPT TO:<b@example.com>").startsWith("250"));
-            assertTrue(c.command("DATA").startsWith("354"));
-            c.send("Subject: implicit TLS\r\n\r\nhello\r\n.\r\n");
-            assertTrue(c.reply().startsWith("250 2.0.0 Ok: queued as"));
+            String reply = c.transaction("a@example.org", List.of("b@example.com"), "Subject: implicit TLS\r\n\r\nhello\r\n");
+            assertTrue(reply.startsWith("250 2.0.0 Ok: queued as"), reply);
         }
         assertTrue(storedContent().contains("\t(using TLSv1."), storedContent());
-        try (SmtpTestClient c = SmtpTestClient.connect(relay.smtpPort())) {
-            c.reply();
-            c.command("EHLO client.test");
+        try (SmtpTestClient c = SmtpTestClient.greeted(relay.smtpPort())) {
             assertEquals("220 2.0.0 Ready to start TLS", c.command("STARTTLS"));
             assertEquals(made.certificate(), c.startTls().getPeerCertificates()[0]);
         }

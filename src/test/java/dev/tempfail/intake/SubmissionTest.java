@@ -2,7 +2,6 @@ package dev.tempfail.intake;
 
 import dev.tempfail.Relay;
 import dev.tempfail.admin.Json;
-import dev.tempfail.queue.QueueReader;
 import dev.tempfail.queue.QueueView;
 import dev.tempfail.testsupport.Cli;
 import dev.tempfail.testsupport.SmtpTestClient;
@@ -15,7 +14,7 @@ import jakarta.mail.Session;
 import jakarta.mail.Transport;
 import jakarta.mail.internet.InternetAddress;
 import jakarta.mail.internet.MimeMessage;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,7 +41,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class SubmissionTest {
     @TempDir Path dir;
-    private Relay relay;
+    @AutoClose private Relay relay;
     private Path users;
     private Path configFile;
 
@@ -61,11 +60,6 @@ class SubmissionTest {
                 "TEMPFAIL_AUTH_RECEIVED_HEADER", "true",
                 "TEMPFAIL_AUTH_MAX_FAILURES", "3",
                 "TEMPFAIL_AUTH_FAILURE_DELAY", "0")), Clock.systemUTC());
-    }
-
-    @AfterEach
-    void stop() {
-        if (relay != null) relay.close();
     }
 
     /** Runs the CLI with {@code stdin} as standard input and this test's config file. */
@@ -150,8 +144,7 @@ class SubmissionTest {
     @Test
     void submissionRefusesMailBeforeTlsAndAuthAndAuthBeforeTls() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            String ehlo = c.command("EHLO app.test");
+            String ehlo = c.greet("app.test");
             assertTrue(ehlo.contains("STARTTLS") && !ehlo.contains("AUTH"), ehlo);
             assertEquals("538 5.7.11 Encryption required for requested authentication mechanism",
                     c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")));
@@ -171,8 +164,7 @@ class SubmissionTest {
     @Test
     void wrongPasswordsAreRefusedThenTheAddressIsLockedOut() throws Exception {
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             for (int i = 0; i < 3; i++) {
                 assertEquals("535 5.7.8 Error: authentication failed", c.command("AUTH PLAIN " + plain("app1", "wrong" + i)));
@@ -181,16 +173,14 @@ class SubmissionTest {
                     c.command("AUTH PLAIN " + plain("nobody", "x")));
         }
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("454 4.7.0 Too many failed authentication attempts, try again later",
                     c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")), "even the right password, while locked out");
         }
         // another address is not locked out
         try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("235 2.7.0 Authentication successful", c.command("AUTH PLAIN " + plain("app1", "s3cret-Pass")));
         }
@@ -221,8 +211,7 @@ class SubmissionTest {
         assertEquals(List.of("app1", "limited"), List.of(list.out().strip().split("\n")));
         assertTrue(!Files.readString(users).contains("other-Pass"), "no password in clear text");
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("235 2.7.0 Authentication successful", c.command("AUTH PLAIN " + plain("limited", "other-Pass")));
             assertEquals("553 5.7.1 <boss@elsewhere.example>: Sender address rejected: not owned by user limited",
@@ -232,8 +221,7 @@ class SubmissionTest {
         assertEquals(0, userCli("", "user", "delete", "limited").exitCode());
         assertEquals(1, userCli("", "user", "delete", "limited").exitCode());
         try (SmtpTestClient c = SmtpTestClient.connect(relay.submissionPort())) {
-            c.reply();
-            c.command("EHLO app.test");
+            c.greet("app.test");
             c.upgrade();
             assertEquals("535 5.7.8 Error: authentication failed", c.command("AUTH PLAIN " + plain("limited", "other-Pass")));
         }

@@ -3,7 +3,7 @@ package dev.tempfail.lab;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.testsupport.MutableClock;
 import dev.tempfail.testsupport.SmtpTestClient;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -19,12 +19,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class LabReceiverTest {
     private static final Instant T0 = Instant.parse("2026-01-05T10:30:00Z");
     private final MutableClock clock = new MutableClock(T0);
-    private LabReceiver receiver;
-
-    @AfterEach
-    void stop() {
-        if (receiver != null) receiver.close();
-    }
+    @AutoClose private LabReceiver receiver;
 
     private LabReceiver start(LabScript script) {
         receiver = LabReceiver.start(new HostPort("127.0.0.1", 0), script, clock);

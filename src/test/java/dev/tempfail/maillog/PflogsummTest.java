@@ -50,8 +50,7 @@ class PflogsummTest {
                 }
             }
             try (SmtpTestClient c = SmtpTestClient.connect("127.0.0.2", relay.smtpPort())) {
-                c.reply();
-                c.command("EHLO outside.test");
+                c.greet("outside.test");
                 c.command("MAIL FROM:<someone@outside.test>");
                 String reply = c.command("RCPT TO:<victim@elsewhere.test>");
                 assertTrue(reply.startsWith("554 5.7.1"), reply);

@@ -2,6 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestQueues;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +37,7 @@ class BodyStoreTest {
     }
 
     private static long messageId(Database db, String queueId) throws Exception {
-        try (Connection c = db.connection(); PreparedStatement s = c.prepareStatement("SELECT id FROM message WHERE queue_id = ?")) {
-            s.setString(1, queueId);
-            var r = s.executeQuery();
-            r.next();
-            return r.getLong(1);
-        }
+        return Sql.number(db, "SELECT id FROM message WHERE queue_id = ?", queueId);
     }
 
     @Test

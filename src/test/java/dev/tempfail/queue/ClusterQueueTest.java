@@ -2,7 +2,8 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.PostgresDatabase;
-import org.junit.jupiter.api.AfterEach;
+import dev.tempfail.testsupport.Sql;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -13,7 +14,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,8 +45,8 @@ class ClusterQueueTest {
     private static final String MX = "mx.example.com";
 
     @TempDir Path dir;
-    private Database a;
-    private Database b;
+    @AutoClose private Database a;
+    @AutoClose private Database b;
 
     @BeforeEach
     void open() throws Exception {
@@ -55,12 +55,6 @@ class ClusterQueueTest {
         try (Connection c = a.connection(); Statement s = c.createStatement()) {
             s.execute("TRUNCATE message, recipient, attempt, event, destination, node, body_chunk CASCADE");
         }
-    }
-
-    @AfterEach
-    void close() {
-        a.close();
-        b.close();
     }
 
     private void enqueue(Database db, int n) throws Exception {
@@ -97,11 +91,8 @@ class ClusterQueueTest {
         queue.record(held, held.stream().map(r -> attempt).toList(), reports, List.of(), events);
     }
 
-    private int count(String sql) throws Exception {
-        try (Connection c = a.connection(); Statement s = c.createStatement(); ResultSet r = s.executeQuery(sql)) {
-            r.next();
-            return r.getInt(1);
-        }
+    private long count(String sql) throws Exception {
+        return Sql.count(a, sql);
     }
 
     @Test

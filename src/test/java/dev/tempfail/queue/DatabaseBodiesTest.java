@@ -2,6 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.PostgresDatabase;
 import dev.tempfail.testsupport.StoredBodies;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -13,7 +14,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Instant;
 import java.util.List;
 import java.util.Random;
@@ -47,16 +47,8 @@ class DatabaseBodiesTest {
                 null, null, null, false, "127.0.0.1", "h", false));
     }
 
-    private static int chunks(Database db, String key, int maxBytes) throws Exception {
-        try (Connection c = db.connection();
-             PreparedStatement s = c.prepareStatement("SELECT COUNT(*) FROM body_chunk WHERE body_key = ? AND octet_length(data) <= ?")) {
-            s.setString(1, key);
-            s.setInt(2, maxBytes);
-            try (ResultSet r = s.executeQuery()) {
-                r.next();
-                return r.getInt(1);
-            }
-        }
+    private static long chunks(Database db, String key, int maxBytes) throws Exception {
+        return Sql.count(db, "SELECT COUNT(*) FROM body_chunk WHERE body_key = ? AND octet_length(data) <= ?", key, maxBytes);
     }
 
     @Test

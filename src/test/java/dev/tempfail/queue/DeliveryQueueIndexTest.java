@@ -1,7 +1,7 @@
 package dev.tempfail.queue;
 
 import dev.tempfail.config.QueueConfig;
-import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
@@ -29,7 +29,7 @@ class DeliveryQueueIndexTest {
     private static final long NOW = 1_000_000;
 
     @TempDir static Path dir;
-    private static Database db;
+    @AutoClose private static Database db;
 
     @BeforeAll
     static void fill() throws Exception {
@@ -51,11 +51,6 @@ class DeliveryQueueIndexTest {
                     + "lease_until) VALUES (1, 'x@example.com', 'example.com', 'delivering', NULL, 'node-a', 7, " + (NOW - 1) + ")");
             // no ANALYZE: the plans must hold on a queue whose statistics were never gathered
         }
-    }
-
-    @AfterAll
-    static void close() {
-        db.close();
     }
 
     @Test

@@ -1,15 +1,14 @@
 package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.TestQueues;
-import org.junit.jupiter.api.AfterEach;
+import dev.tempfail.testsupport.Sql;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +26,7 @@ class DeliveryQueueTest {
     private static final Instant LEASE_END = Instant.parse("2030-01-01T00:00:00Z"); // wall clock, far ahead
 
     @TempDir Path dir;
-    private Database db;
+    @AutoClose private Database db;
     private DeliveryQueue queue;
     private QueueStore store;
 
@@ -36,11 +35,6 @@ class DeliveryQueueTest {
         db = TestQueues.open(dir, 4);
         queue = new DeliveryQueue(db, new Wakeup(), "node-a");
         store = new QueueStore(db, new Wakeup());
-    }
-
-    @AfterEach
-    void close() {
-        db.close();
     }
 
     private String enqueue(Instant at, String... recipients) throws Exception {
@@ -126,10 +120,7 @@ class DeliveryQueueTest {
         QueueView.Recipient r = new QueueReader(db, RETRY).list(1).messages().get(0).recipients().get(0);
         assertEquals("deferred", r.state(), "the holder's outcome stands");
         assertEquals(1, r.attempts());
-        try (Connection c = db.connection(); ResultSet n = c.createStatement().executeQuery("SELECT COUNT(*) FROM attempt")) {
-            n.next();
-            assertEquals(1, n.getInt(1), "exactly one outcome stored");
-        }
+        assertEquals(1, Sql.count(db, "SELECT COUNT(*) FROM attempt"), "exactly one outcome stored");
     }
 
     @Test

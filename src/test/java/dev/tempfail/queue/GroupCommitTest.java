@@ -5,6 +5,7 @@ import dev.tempfail.Relay;
 import dev.tempfail.testsupport.Await;
 import dev.tempfail.testsupport.SmtpTestClient;
 import dev.tempfail.testsupport.TestRelays;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,10 +86,7 @@ class GroupCommitTest {
                 assertEquals(i == 4 ? "22001" : "ok", results.get(i).get(30, TimeUnit.SECONDS), "write " + i);
                 assertEquals(1, runs.get(i).get(), "write " + i + " ran once");
             }
-            try (var c = db.connection(); var r = c.createStatement().executeQuery("SELECT COUNT(*) FROM destination")) {
-                r.next();
-                assertEquals(9, r.getInt(1));
-            }
+            assertEquals(9, Sql.count(db, "SELECT COUNT(*) FROM destination"));
         } finally {
             pool.shutdownNow();
         }

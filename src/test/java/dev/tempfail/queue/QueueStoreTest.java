@@ -2,6 +2,7 @@ package dev.tempfail.queue;
 
 import dev.tempfail.testsupport.StoredBodies;
 import dev.tempfail.testsupport.TestQueues;
+import dev.tempfail.testsupport.Sql;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,10 +76,8 @@ class QueueStoreTest {
             for (var r : results) if (r.get().equals("ok")) ok++;
             pool.shutdown();
             assertEquals(197, ok, "all but the three duplicates after the first are stored");
-            try (Connection c = db.connection(); ResultSet r = c.createStatement().executeQuery("SELECT COUNT(*) FROM message")) {
-                r.next();
-                assertEquals(197, r.getInt(1), "a failed insert left nothing behind, and took no other message with it");
-            }
+            assertEquals(197, Sql.count(db, "SELECT COUNT(*) FROM message"),
+                    "a failed insert left nothing behind, and took no other message with it");
         }
     }
 }

@@ -5,16 +5,14 @@ import dev.tempfail.config.ConfigLoader;
 import dev.tempfail.config.RetryConfig;
 import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
+import dev.tempfail.testsupport.MutableClock;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -40,20 +38,10 @@ class RetryPolicyTest {
     @TempDir Path dir;
     private final ReplyClassifier classifier = ReplyClassifier.shipped();
 
-    /** A clock the test moves by hand; nothing sleeps. */
-    static final class TestClock extends Clock {
-        private Instant now;
-
-        TestClock(Instant start) { now = start; }
-
-        void set(Instant t) {
-            if (t.isBefore(now)) throw new AssertionError("time went backwards: " + now + " -> " + t);
-            now = t;
-        }
-
-        @Override public Instant instant() { return now; }
-        @Override public ZoneId getZone() { return ZoneOffset.UTC; }
-        @Override public Clock withZone(ZoneId zone) { return this; }
+    /** Moves the test's clock (nothing sleeps) on to the next attempt, never back. */
+    private static void moveTo(MutableClock clock, Instant t) {
+        if (t.isBefore(clock.instant())) throw new AssertionError("time went backwards: " + clock.instant() + " -> " + t);
+        clock.set(t);
     }
 
     private RetryConfig config(String yaml) throws Exception {
@@ -71,14 +59,14 @@ class RetryPolicyTest {
     }
 
     /** Feeds the same reply at every attempt until the policy stops retrying; returns every decision. */
-    private List<RetryDecision> run(RetryPolicy policy, TestClock clock, Classification c) {
+    private List<RetryDecision> run(RetryPolicy policy, MutableClock clock, Classification c) {
         List<RetryDecision> out = new ArrayList<>();
         RetryState state = RetryState.arrived(clock.instant());
         for (int i = 0; i < 10_000; i++) {
             RetryDecision d = policy.decide(c, state, clock.instant());
             out.add(d);
             if (!(d.action() instanceof RetryDecision.RetryAt r)) return out;
-            clock.set(r.at());
+            moveTo(clock, r.at());
             state = d.next();
         }
         throw new AssertionError("never ended");
@@ -95,7 +83,7 @@ class RetryPolicyTest {
     @Test
     void greylistingWaits6Then15Then30MinutesThenTheDefaultCurve() throws Exception {
         RetryPolicy policy = new RetryPolicy(noJitter(), new Random(1));
-        List<Duration> d = delays(run(policy, new TestClock(ARRIVAL), classify(Stage.RCPT, GREYLISTED)));
+        List<Duration> d = delays(run(policy, new MutableClock(ARRIVAL), classify(Stage.RCPT, GREYLISTED)));
         assertEquals(List.of(Duration.ofMinutes(6), Duration.ofMinutes(15), Duration.ofMinutes(30), Duration.ofHours(1),
                 Duration.ofHours(2)), d.subList(0, 5));
         assertTrue(d.stream().allMatch(x -> x.compareTo(Duration.ofHours(4)) <= 0), "capped at 4h: " + d);
@@ -138,7 +126,7 @@ class RetryPolicyTest {
     @Test
     void lifetimeExpiresWith447AndTheLastAttemptIsAtTheLifetime() throws Exception {
         RetryPolicy policy = new RetryPolicy(ConfigLoader.defaults().retry(), new Random(42));
-        TestClock clock = new TestClock(ARRIVAL);
+        MutableClock clock = new MutableClock(ARRIVAL);
         Instant deadline = ARRIVAL.plus(Duration.ofHours(72));
         List<RetryDecision> decisions = run(policy, clock, classify(Stage.RCPT, OVER_QUOTA));
 
@@ -173,7 +161,7 @@ class RetryPolicyTest {
     @Test
     void delayWarningIsMarkedOnceWhenItFallsDue() throws Exception {
         RetryPolicy policy = new RetryPolicy(ConfigLoader.defaults().retry(), new Random(3));
-        TestClock clock = new TestClock(ARRIVAL);
+        MutableClock clock = new MutableClock(ARRIVAL);
         RetryState state = RetryState.arrived(ARRIVAL);
         Classification c = classify(Stage.RCPT, OVER_QUOTA);
         List<Instant> warnedAt = new ArrayList<>();
@@ -181,7 +169,7 @@ class RetryPolicyTest {
             RetryDecision d = policy.decide(c, state, clock.instant());
             if (d.warnDelay()) warnedAt.add(clock.instant());
             if (!(d.action() instanceof RetryDecision.RetryAt r)) break;
-            clock.set(r.at());
+            moveTo(clock, r.at());
             state = d.next();
             assertEquals(!warnedAt.isEmpty(), state.delayWarned());
         }
@@ -192,7 +180,7 @@ class RetryPolicyTest {
     @Test
     void noDelayWarningWhenOff() throws Exception {
         RetryPolicy policy = new RetryPolicy(config("retry:\n  delay_warning: 0\n"), new Random(3));
-        assertTrue(run(policy, new TestClock(ARRIVAL), classify(Stage.RCPT, OVER_QUOTA)).stream().noneMatch(RetryDecision::warnDelay));
+        assertTrue(run(policy, new MutableClock(ARRIVAL), classify(Stage.RCPT, OVER_QUOTA)).stream().noneMatch(RetryDecision::warnDelay));
     }
 
     @Test
@@ -312,7 +300,7 @@ class RetryPolicyTest {
         assertEquals(List.of(Duration.ofMinutes(1), Duration.ofMinutes(2)), cfg.backoff().get("greylisted").waits());
         assertEquals(Duration.ofMinutes(10), cfg.backoff().get("greylisted").max(), "max overridden");
         assertEquals(List.of(Duration.ofMinutes(15)), cfg.backoff().get("server_busy").waits(), "others keep their defaults");
-        List<Duration> d = delays(run(new RetryPolicy(cfg, new Random(1)), new TestClock(ARRIVAL), classify(Stage.RCPT, GREYLISTED)));
+        List<Duration> d = delays(run(new RetryPolicy(cfg, new Random(1)), new MutableClock(ARRIVAL), classify(Stage.RCPT, GREYLISTED)));
         assertEquals(List.of(Duration.ofMinutes(1), Duration.ofMinutes(2), Duration.ofMinutes(6), Duration.ofMinutes(10),
                 Duration.ofMinutes(10)), d.subList(0, 5));
     }
@@ -358,7 +346,7 @@ class RetryPolicyTest {
         RetryPolicy policy = new RetryPolicy(config("retry:\n  jitter: 15\n"), new SplittableRandom(7));
         Classification c = classify(Stage.CONNECT, "421 4.7.0 try again in 30 days");
         assertEquals(Duration.ofDays(30), c.waitHint(), "the classifier keeps what the reply said");
-        TestClock clock = new TestClock(ARRIVAL);
+        MutableClock clock = new MutableClock(ARRIVAL);
         List<RetryDecision> all = run(policy, clock, c);
         for (RetryDecision d : all) {
             DestinationEffect e = d.destination().orElseThrow();

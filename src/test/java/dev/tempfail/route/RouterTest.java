@@ -3,7 +3,7 @@ package dev.tempfail.route;
 import dev.tempfail.config.DeliveryConfig;
 import dev.tempfail.config.HostPort;
 import dev.tempfail.testsupport.MiniDns;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AutoClose;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,7 +36,7 @@ class RouterTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(2);
 
     @TempDir Path dir;
-    private MiniDns dns;
+    @AutoClose private MiniDns dns;
     private HostsFileParser noHosts;
 
     @BeforeEach
@@ -45,11 +45,6 @@ class RouterTest {
         Path hosts = dir.resolve("hosts");
         Files.writeString(hosts, "# empty\n");
         noHosts = new HostsFileParser(hosts);
-    }
-
-    @AfterEach
-    void stopDns() {
-        dns.close();
     }
 
     // ---- delivery.routes and delivery.smarthost ----

@@ -4,6 +4,7 @@ import dev.tempfail.lab.Answers;
 import dev.tempfail.lab.LabReceiver;
 import dev.tempfail.lab.ReceivedMessage;
 import dev.tempfail.lab.ReceiverLog;
+import dev.tempfail.message.HeaderSection;
 import dev.tempfail.smtp.Stage;
 import dev.tempfail.smtp.Target;
 
@@ -17,6 +18,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -187,6 +189,13 @@ public final class FakeUpstream implements AutoCloseable, Answers {
     /** Every message received with DATA, in order, whatever the server then answered. */
     public List<ReceivedMessage> messages() {
         return server.received();
+    }
+
+    /** How many of {@link #messages()} came with each Subject, by subject in order. */
+    public Map<String, Integer> subjectCounts() {
+        Map<String, Integer> counts = new TreeMap<>();
+        for (ReceivedMessage m : messages()) counts.merge(HeaderSection.value(m.content(), "Subject"), 1, Integer::sum);
+        return counts;
     }
 
     /** Connections accepted so far. */

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import javax.net.ssl.SSLSession;
 import javax.net.ssl.SSLSocket;
 
@@ -104,15 +105,74 @@ public final class SmtpTestClient implements AutoCloseable {
         out.flush();
     }
 
-    /** EHLO, MAIL, each RCPT, DATA, the content (which must end with CRLF) and the dot; returns the final reply. */
-    public String sendMail(String from, java.util.List<String> to, String content) throws IOException {
+    /** Connects, reads the 220 greeting and says EHLO client.test: a session ready for MAIL. */
+    public static SmtpTestClient greeted(int port) throws IOException {
+        return greeted("127.0.0.1", port);
+    }
+
+    /** As {@link #greeted(int)}, from a chosen local loopback address. */
+    public static SmtpTestClient greeted(String localAddress, int port) throws IOException {
+        SmtpTestClient c = connect(localAddress, port);
+        c.greet();
+        return c;
+    }
+
+    /** Reads the 220 greeting and says EHLO client.test; returns the EHLO reply. */
+    public String greet() throws IOException {
+        return greet("client.test");
+    }
+
+    /** Reads the 220 greeting and says EHLO {@code name}; returns the EHLO reply. */
+    public String greet(String name) throws IOException {
         expect(reply(), "220");
-        expect(command("EHLO client.test"), "250");
+        String ehlo = command("EHLO " + name);
+        expect(ehlo, "250");
+        return ehlo;
+    }
+
+    /** The queue id a {@code 250 2.0.0 Ok: queued as ID} reply ends with. */
+    public static String queueId(String reply) {
+        return reply.substring(reply.lastIndexOf(' ') + 1);
+    }
+
+    /** One message in a session of its own ({@link #sendMail(String, List, String)}); returns the final reply. */
+    public static String sendMail(int port, String from, List<String> to, String content) throws IOException {
+        return sendMail("127.0.0.1", port, from, to, content);
+    }
+
+    /** As {@link #sendMail(int, String, List, String)}, from a chosen local loopback address. */
+    public static String sendMail(String localAddress, int port, String from, List<String> to, String content)
+            throws IOException {
+        try (SmtpTestClient c = connect(localAddress, port)) {
+            return c.sendMail(from, to, content);
+        }
+    }
+
+    /** As {@link #sendMail(int, String, List, String)}, expecting a 250; returns the queue id. */
+    public static String queued(int port, String from, List<String> to, String content) throws IOException {
+        String reply = sendMail(port, from, to, content);
+        expect(reply, "250 ");
+        return queueId(reply);
+    }
+
+    /** EHLO, then {@link #transaction}; returns the final reply. */
+    public String sendMail(String from, List<String> to, String content) throws IOException {
+        greet();
+        return transaction(from, to, content);
+    }
+
+    /** {@link #startData}, the content (which must end with CRLF) and the dot; returns the final reply. */
+    public String transaction(String from, List<String> to, String content) throws IOException {
+        startData(from, to);
+        send(content + ".\r\n");
+        return reply();
+    }
+
+    /** MAIL, each RCPT and DATA, each expecting success: the server then reads the content. */
+    public void startData(String from, List<String> to) throws IOException {
         expect(command("MAIL FROM:<" + from + ">"), "250");
         for (String rcpt : to) expect(command("RCPT TO:<" + rcpt + ">"), "250");
         expect(command("DATA"), "354");
-        send(content + ".\r\n");
-        return reply();
     }
 
     /** True once the server has closed the connection (reads EOF). */
