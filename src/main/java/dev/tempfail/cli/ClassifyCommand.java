@@ -2,7 +2,6 @@ package dev.tempfail.cli;
 
 import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.DestinationProfile;
@@ -78,18 +77,10 @@ public final class ClassifyCommand implements Callable<Integer> {
             spec.commandLine().getErr().println("tempfail: " + e.getMessage());
             return 2;
         }
-        ReplyClassifier classifier;
-        RetryPolicy policy;
-        DestinationProfiles profiles;
-        try {
-            TempfailConfig cfg = config.load();
-            profiles = DestinationProfiles.load(cfg.delivery());
-            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
-            policy = new RetryPolicy(cfg.retry(), new Random());
-        } catch (ConfigException e) {
-            spec.commandLine().getErr().println("tempfail: " + e.getMessage());
-            return 2;
-        }
+        TempfailConfig cfg = config.load(); // a bad configuration or rules file: Main's one line and exit 2
+        DestinationProfiles profiles = DestinationProfiles.load(cfg.delivery());
+        ReplyClassifier classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
+        RetryPolicy policy = new RetryPolicy(cfg.retry(), new Random());
         Classification c = classifier.classify(s, r, host);
         spec.commandLine().getOut().println(Json.write(Output.of(c, policy.firstWait(c), profiles.match(host).orElse(null))));
         return 0;

@@ -2,13 +2,9 @@ package dev.tempfail.cli;
 
 import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.queue.QueueView;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 import java.io.PrintWriter;
 import java.util.List;
@@ -23,21 +19,15 @@ import java.util.List;
 public final class NodeCommand extends CommandGroup {
     @Command(name = "list", mixinStandardHelpOptions = true,
             description = "List the nodes: state (running, silent, stopped), start, last heartbeat, leased recipients.")
-    static final class ListNodes implements java.util.concurrent.Callable<Integer> {
-        @Spec CommandSpec spec;
-        @Mixin ConfigOption config;
+    static final class ListNodes extends QueueCommand.Base {
         @Option(names = "--json", description = "print JSON (as the admin API serves it)") boolean json;
 
         @Override
         public Integer call() throws Exception {
-            TempfailConfig cfg = config.load();
-            AdminClient.Answer a = AdminClient.call(cfg, "GET", "/api/nodes", null, spec.commandLine().getErr());
-            if (a.status() != 200) {
-                spec.commandLine().getErr().println("tempfail: " + a.error());
-                return 1;
-            }
+            AdminClient.Answer a = call("GET", "/api/nodes", null);
+            if (a.status() != 200) return failed(a);
             List<QueueView.Node> nodes = Json.MAPPER.readValue(a.body(), new TypeReference<List<QueueView.Node>>() {});
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             if (json) {
                 out.println(Json.pretty(nodes));
                 return 0;

@@ -2,7 +2,6 @@ package dev.tempfail.cli;
 
 import dev.tempfail.admin.Json;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
-import dev.tempfail.config.ConfigException;
 import dev.tempfail.config.Durations;
 import dev.tempfail.config.TempfailConfig;
 import dev.tempfail.reply.Classification;
@@ -90,17 +89,9 @@ public final class ScheduleCommand implements Callable<Integer> {
             err.println("tempfail: " + e.getMessage());
             return 2;
         }
-        TempfailConfig cfg;
-        ReplyClassifier classifier;
-        DestinationProfiles profiles;
-        try {
-            cfg = config.load();
-            profiles = DestinationProfiles.load(cfg.delivery());
-            classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
-        } catch (ConfigException e) {
-            err.println("tempfail: " + e.getMessage());
-            return 2;
-        }
+        TempfailConfig cfg = config.load(); // a bad configuration or rules file: Main's one line and exit 2
+        DestinationProfiles profiles = DestinationProfiles.load(cfg.delivery());
+        ReplyClassifier classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
         long used = seed != null ? seed : new Random().nextLong();
         RetryPolicy policy = new RetryPolicy(cfg.retry(), new SplittableRandom(used));
         List<RetryTimeline.Attempt> timeline = RetryTimeline.simulate(classifier, policy, s, host, parsed, ARRIVAL);

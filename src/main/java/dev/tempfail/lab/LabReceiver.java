@@ -268,6 +268,14 @@ public final class LabReceiver implements AutoCloseable {
         return !a.hangUp();
     }
 
+    /** Waits out {@code a}; true if the command ends there: hung up, or refused with the answer's reply. */
+    private boolean ended(Answers.Answer a, Session sess) throws IOException {
+        if (!await(a, sess)) return true;
+        if (a.passes()) return false;
+        respond(sess, a.reply());
+        return true;
+    }
+
     /** Sends a (possibly multi-line) reply; 421 closes the connection. */
     private static void respond(Session sess, String reply) throws IOException {
         sess.sendResponse(wire(reply));
@@ -388,11 +396,7 @@ public final class LabReceiver implements AutoCloseable {
             }
             boolean helo = getName().equals("HELO");
             Answers.Answer a = helo ? answers.helo(client(sess)) : answers.ehlo(client(sess));
-            if (!await(a, sess)) return;
-            if (!a.passes()) {
-                respond(sess, a.reply());
-                return;
-            }
+            if (ended(a, sess)) return;
             sess.resetMailTransaction();
             sess.setHelo(args[1]);
             if (helo) {
@@ -435,11 +439,7 @@ public final class LabReceiver implements AutoCloseable {
                 return;
             }
             Answers.Answer a = answers.mail(client(sess), sender);
-            if (!await(a, sess)) return;
-            if (!a.passes()) {
-                respond(sess, a.reply());
-                return;
-            }
+            if (ended(a, sess)) return;
             sess.startMailTransaction();
             Transaction tx = (Transaction) sess.getMessageHandler();
             tx.mailLine = line;
@@ -471,11 +471,7 @@ public final class LabReceiver implements AutoCloseable {
                 return;
             }
             Answers.Answer a = answers.rcpt(client(sess), tx.sender, rcpt);
-            if (!await(a, sess)) return;
-            if (!a.passes()) {
-                respond(sess, a.reply());
-                return;
-            }
+            if (ended(a, sess)) return;
             tx.recipients.add(rcpt);
             tx.rcptLines.add(line);
             sess.addRecipient(rcpt);
