@@ -74,10 +74,10 @@ public final class ReplyClassifier {
             return new Classification(outcome, Category.PROTOCOL, status, hint.duration(), hint.perHour(), "unexpected code",
                     "a " + code + " reply was not expected at " + stage.label(), false, stage, reply);
         }
-        Rfc3463.Fallback f = Rfc3463.categorize(status, code);
+        Rfc3463.Fallback f = Rfc3463.categorize(status, code, stage);
         for (ReplyRule rule : rules.rules()) {
             if (rule.category().fits(outcome) && rule.matches(stage, code, sent, text, host)) {
-                if (rule.yieldsToStatus() && sent != null && Rfc3463.specific(status)) break;
+                if (rule.yieldsToStatus() && sent != null && Rfc3463.specific(status, stage)) break;
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
                 return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),

@@ -1,8 +1,17 @@
 package dev.tempfail.reply;
 
+import dev.tempfail.smtp.Stage;
+
 /**
- * The built-in fallbacks: the category an RFC 3463 enhanced status code implies when no rule
- * recognised the reply's wording. Subject and detail decide; the class (4 or 5) does not.
+ * The built-in fallbacks: the category an RFC 3463 enhanced status code (with the later codes of
+ * IANA's registry, RFC 5248) implies when no rule recognised the reply's wording; failing that,
+ * what the basic code means in RFC 5321 at the command it answered. Subject and detail decide;
+ * the class (4 or 5) only where RFC 3463 gives it a meaning.
+ *
+ * <p>A code is evidence only where it can be true: a subject that cannot apply to the command the
+ * reply answered (too many recipients before any RCPT, an address status in the greeting) is
+ * taken as sent loosely and falls to the basic code's meaning; a security status in answer to
+ * STARTTLS is about the TLS negotiation, a protocol matter.
  */
 final class Rfc3463 {
     /** A fallback's verdict: the category, the rule name shown to users, and a note. */
@@ -15,14 +24,41 @@ final class Rfc3463 {
      * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2:
      * 500-504 are syntax and sequence errors, 551 "user not local"; otherwise {@code unknown}.
      */
-    static Fallback categorize(String status, int code) {
-        Fallback f = bySubject(status);
+    static Fallback categorize(String status, int code, Stage stage) {
+        Fallback f = bySubject(status, stage);
         if (f != null) return f;
-        if (code >= 500 && code <= 504) {
-            return new Fallback(Category.PROTOCOL, "rfc5321 " + code, "a syntax or command-sequence error (RFC 5321)");
+        return byBasicCode(code, stage, status.charAt(0));
+    }
+
+    /**
+     * RFC 5321 section 4.2 (and RFC 7504): what the basic code says, read at the command it
+     * answered. 550 and 553 refuse the address that command named (the recipient at RCPT, our
+     * sender at MAIL); after DATA, 552 is "exceeded storage allocation" and 550 refuses the
+     * message itself (554, "transaction failed", says no more than that).
+     */
+    private static Fallback byBasicCode(int code, Stage stage, char cls) {
+        String rule = "rfc5321 " + code + (code >= 550 && code <= 554 ? " at " + stage.label() : "");
+        if ((code >= 500 && code <= 504) || code == 555) {
+            return new Fallback(Category.PROTOCOL, rule, "a syntax or command-sequence error (RFC 5321)");
         }
-        if (code == 551) return new Fallback(Category.BAD_MAILBOX, "rfc5321 551", "user not local (RFC 5321)");
-        return new Fallback(Category.UNKNOWN, "reply class " + status.charAt(0) + "xx", "no rule or status code says more");
+        if (code == 551) return new Fallback(Category.BAD_MAILBOX, rule, "user not local (RFC 5321)");
+        if (code == 521 || code == 556) return new Fallback(Category.BAD_DOMAIN, "rfc7504 " + code, "the host or domain accepts no mail (RFC 7504)");
+        if (code == 421 || code == 451) {
+            return new Fallback(Category.SERVER_BUSY, rule, code == 421 ? "service not available for now (RFC 5321)" : "a local error in processing (RFC 5321)");
+        }
+        if (stage == Stage.RCPT && (code == 550 || code == 553)) {
+            return new Fallback(Category.BAD_MAILBOX, rule, "the recipient's mailbox is unavailable or its name not allowed (RFC 5321)");
+        }
+        if (stage == Stage.MAIL && (code == 550 || code == 553)) {
+            return new Fallback(Category.POLICY, rule, "the receiver refused our envelope sender (RFC 5321)");
+        }
+        if (stage == Stage.DATA && code == 552) {
+            return new Fallback(Category.MESSAGE_TOO_LARGE, rule, "the message exceeded the receiver's storage allocation (RFC 5321)");
+        }
+        if (stage == Stage.DATA && code == 550) {
+            return new Fallback(Category.POLICY, rule, "the receiver refused the message (RFC 5321)");
+        }
+        return new Fallback(Category.UNKNOWN, "reply class " + cls + "xx", "no rule or status code says more");
     }
 
     /**
@@ -30,17 +66,29 @@ final class Rfc3463 {
      * 0 ({@code x.y.0} is RFC 3463's "other or undefined" status of its subject) that implies
      * a category.
      */
-    static boolean specific(String status) {
-        Fallback f = bySubject(status);
+    static boolean specific(String status, Stage stage) {
+        Fallback f = bySubject(status, stage);
         return f != null && f.category() != Category.UNKNOWN && !status.endsWith(".0");
     }
 
-    private static Fallback bySubject(String status) {
+    /** Whether a code of this subject and detail can be true of a reply to {@code stage}. */
+    private static boolean canApply(int subject, int detail, Stage stage) {
+        boolean transaction = stage == Stage.MAIL || stage == Stage.RCPT || stage == Stage.DATA;
+        if (subject == 1) return transaction;
+        if (subject == 5 && detail == 3) return stage == Stage.RCPT || stage == Stage.DATA;
+        return true;
+    }
+
+    private static Fallback bySubject(String status, Stage stage) {
         String[] p = status.split("\\.");
         int subject = Integer.parseInt(p[1]);
         int detail = Integer.parseInt(p[2]);
         String rule = "rfc3463 x." + subject + "." + detail;
         String wild = "rfc3463 x." + subject + ".*";
+        if (!canApply(subject, detail, stage)) return null;
+        if (subject == 7 && stage == Stage.STARTTLS) {
+            return new Fallback(Category.PROTOCOL, rule + " at starttls", "the receiver could not or would not start TLS");
+        }
         switch (subject) {
             case 1:
                 if (detail == 2 || detail == 10) return new Fallback(Category.BAD_DOMAIN, rule, "bad destination domain");
@@ -60,6 +108,10 @@ final class Rfc3463 {
                         : new Fallback(Category.UNKNOWN, "rfc3463 5.3.*", "the receiving mail system refused for a reason of its own");
             case 4:
                 if (detail == 6) return new Fallback(Category.LOOP, rule, "routing loop detected");
+                if ((detail == 3 || detail == 5) && status.startsWith("4")) {
+                    // the receiver's own directory server or congestion, not our way to it
+                    return new Fallback(Category.SERVER_BUSY, rule, detail == 3 ? "the receiver's directory server failed" : "the receiving mail system is congested");
+                }
                 return new Fallback(Category.NETWORK, wild, "network or routing problem");
             case 5:
                 if (detail == 3) return new Fallback(Category.TOO_MANY_RECIPIENTS, rule, "too many recipients");
@@ -69,10 +121,17 @@ final class Rfc3463 {
                 return new Fallback(Category.PROTOCOL, wild, "message content or format not accepted");
             case 7:
                 if (detail == 1) return new Fallback(Category.POLICY, rule, "delivery not authorized by the receiver's policy");
-                if (detail == 8 || detail == 9 || (detail >= 20 && detail <= 27)) {
-                    return new Fallback(Category.AUTH_FAILURE, rule, "sender authentication (SPF, DKIM, DMARC, reverse DNS) failed");
+                if (detail == 8 || detail == 9 || (detail >= 20 && detail <= 26) || detail == 29) {
+                    return new Fallback(Category.AUTH_FAILURE, rule, "sender authentication (SPF, DKIM, DMARC, ARC, reverse DNS) failed");
                 }
-                if (detail == 13) return new Fallback(Category.BAD_MAILBOX, rule, "user account disabled");
+                if (detail == 27) return new Fallback(Category.POLICY, rule, "the sender's domain has a null MX (RFC 7505)");
+                if (detail == 28) return new Fallback(Category.RATE_LIMITED, rule, "mail flood detected: too much mail from us");
+                if (detail == 4 || detail == 10 || detail == 11 || detail == 30) {
+                    return new Fallback(Category.PROTOCOL, rule, "TLS or another security feature of the session is missing or not supported");
+                }
+                if (detail == 16) return new Fallback(Category.MESSAGE_TOO_LARGE, rule, "message too big for its priority (RFC 6710)");
+                if (detail == 13 || detail == 17) return new Fallback(Category.BAD_MAILBOX, rule, detail == 13 ? "user account disabled" : "the mailbox has a new owner (RFC 7293)");
+                if (detail == 18) return new Fallback(Category.BAD_DOMAIN, rule, "the domain has a new owner (RFC 7293)");
                 return new Fallback(Category.POLICY, wild, "security or policy status");
             default:
                 return null;

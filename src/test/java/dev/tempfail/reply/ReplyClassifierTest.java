@@ -115,13 +115,45 @@ class ReplyClassifierTest {
             "550 5.7.23 zzz, auth_failure, rfc3463 x.7.23",
             "550 5.7.25 zzz, auth_failure, rfc3463 x.7.25",
             "550 5.7.26 zzz, auth_failure, rfc3463 x.7.26",
-            "550 5.7.27 zzz, auth_failure, rfc3463 x.7.27",
-            "550 5.0.0 zzz, unknown, reply class 5xx",
-            "550 zzz, unknown, reply class 5xx",
-            "451 zzz, unknown, reply class 4xx",
+            "550 5.7.27 zzz, policy, rfc3463 x.7.27",
+            "452 4.7.28 zzz, rate_limited, rfc3463 x.7.28",
+            "550 5.7.29 zzz, auth_failure, rfc3463 x.7.29",
+            "530 5.7.10 zzz, protocol, rfc3463 x.7.10",
+            "451 4.4.3 zzz, server_busy, rfc3463 x.4.3",
+            "554 5.0.0 zzz, unknown, reply class 5xx",
+            "554 zzz, unknown, reply class 5xx",
+            "450 zzz, unknown, reply class 4xx",
     })
     void rfc3463FallbacksDecideWhatNoRuleRecognises(String reply, String category, String rule) {
         Classification c = classify(Stage.DATA, reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+        assertEquals(rule, c.rule());
+    }
+
+    /**
+     * Without wording or a usable enhanced code, the basic code's RFC 5321 meaning at the command
+     * it answered decides; a code whose subject cannot apply to that command is no evidence.
+     */
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            "rcpt|550 zzz|bad_mailbox|rfc5321 550 at rcpt",
+            "rcpt|553 5.0.0 zzz|bad_mailbox|rfc5321 553 at rcpt",
+            "mail|550 zzz|policy|rfc5321 550 at mail",
+            "data|550 zzz|policy|rfc5321 550 at data",
+            "data|552 zzz|message_too_large|rfc5321 552 at data",
+            "data|554 zzz|unknown|reply class 5xx",
+            "mail|555 zzz|protocol|rfc5321 555",
+            "rcpt|556 zzz|bad_domain|rfc7504 556",
+            "connect|421 zzz|server_busy|rfc5321 421",
+            "data|451 zzz|server_busy|rfc5321 451",
+            "rcpt|503 5.5.3 zzz|too_many_recipients|rfc3463 x.5.3",
+            "mail|503 5.5.3 zzz|protocol|rfc5321 503",
+            "mail|550 5.5.3 zzz|policy|rfc5321 550 at mail",
+            "connect|554 5.1.1 zzz|unknown|reply class 5xx",
+            "starttls|502 5.7.0 zzz|protocol|rfc3463 x.7.0 at starttls",
+    })
+    void theBasicCodeAtItsCommandDecidesWhatNothingElseExplains(String stage, String reply, String category, String rule) {
+        Classification c = classify(Stage.parse(stage), reply);
         assertEquals(Category.parse(category), c.category(), c.toString());
         assertEquals(rule, c.rule());
     }
@@ -136,6 +168,8 @@ class ReplyClassifierTest {
             // vague wording gives way to a specific code
             "rcpt|503 5.5.1 Invalid command: Command not allowed at this point.|protocol",
             "rcpt|550 5.1.1 Access denied|bad_mailbox",
+            // ... but not to a code that cannot apply to the command it answered
+            "mail|503 5.5.3 Your address has been blocked|reputation",
     })
     void clearWordingWinsOverTheCodeAndVagueWordingYieldsToIt(String stage, String reply, String category) {
         Classification c = classify(Stage.valueOf(stage.toUpperCase(java.util.Locale.ROOT)), reply);
