@@ -17,8 +17,10 @@ import java.util.regex.Pattern;
  *     reported as {@code 4.x.x}). An enhanced code of the other class ({@code 450 5.7.1}) never
  *     changes the outcome; the reported status takes the class of the outcome ({@code 4.7.1}).
  * <li>The category comes from the first rule that matches and whose category fits the outcome
- *     ({@link ReplyRules}, {@link Category#fits}); failing that,
- *     from the enhanced code's subject and detail (RFC 3463); failing that, {@code unknown}.
+ *     ({@link ReplyRules}, {@link Category#fits}); failing that, from the enhanced code's
+ *     subject and detail (RFC 3463), where they can be true of the command answered; failing
+ *     that, from the basic code's RFC 5321 meaning at that command ({@link Rfc3463}); failing
+ *     that, {@code unknown}.
  *     Clear wording wins over the enhanced code, because servers use the codes loosely
  *     ({@code 5.7.1} on an inactive mailbox, {@code 5.1.2} on a malformed address); a rule whose
  *     wording is vague ({@link ReplyRule#yieldsToStatus}: "not allowed", "blocked") yields to a

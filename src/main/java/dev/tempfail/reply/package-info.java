@@ -7,7 +7,8 @@
  * transient or permanent, a {@link dev.tempfail.reply.Category}, the enhanced status code to
  * report and any wait the reply asks for. The wording it recognises is data, in ordered rules
  * ({@link dev.tempfail.reply.ReplyRules}: the user's file first, then the shipped
- * {@code config/replies.yaml}); only the RFC 3463 fallbacks are code.
+ * {@code config/replies.yaml}); only the RFC fallbacks are code: the enhanced code (RFC 3463),
+ * where it can be true of the command answered, then the basic code at that command (RFC 5321).
  *
  * <p>{@link dev.tempfail.reply.RetryPolicy} turns a classification and a recipient's
  * {@link dev.tempfail.reply.RetryState} into a {@link dev.tempfail.reply.RetryDecision}: when to
