@@ -145,9 +145,8 @@ class BoundedHeapTest {
              ChildRelay relay = ChildRelay.start(dir.resolve("queue"), dir.resolve("serve.log"), Map.of(
                      "TEMPFAIL_DELIVERY_SMARTHOST", "127.0.0.1:" + next.port(),
                      "TEMPFAIL_QUEUE_FSYNC", "false", // about the heap, not the disk: spare the shared disk 600 MB of syncs
-                     // 20 sessions at once is the default per-client limit, and ChildRelay's start-up probe may
-                     // still be counted when they connect on a loaded machine (seen in a CI loop: a 421 4.7.0).
-                     // ConnectionLimitsTest covers that limit; this test is about the heap.
+                     // 20 sessions at once is exactly the default per-client limit, with no room for one
+                     // that is still closing; ConnectionLimitsTest covers that limit, this test the heap.
                      "TEMPFAIL_SMTP_MAX_CONNECTIONS_PER_CLIENT", "0"),
                      List.of("-Xmx256m"))) {
             List<Future<String>> sent = new java.util.ArrayList<>();

@@ -2,7 +2,6 @@ package dev.tempfail.testsupport;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -114,13 +113,29 @@ public final class ChildRelay implements AutoCloseable {
                 }
                 throw new AssertionError("serve exited: " + output);
             }
-            try (Socket s = new Socket("127.0.0.1", smtpPort)) {
-                return;
-            } catch (IOException notYet) {
-                process.waitFor(100, TimeUnit.MILLISECONDS); // start-up poll
-            }
+            if (healthSaysListening()) return;
+            process.waitFor(100, TimeUnit.MILLISECONDS); // start-up poll
         }
         throw new AssertionError("serve did not listen within 60 s: " + log());
+    }
+
+    /**
+     * Asks {@code /healthz} rather than opening an SMTP connection: a probe connection could
+     * still be counted against the per-client limit when a test's own sessions arrive.
+     */
+    private boolean healthSaysListening() {
+        try {
+            HttpResponse<String> r = HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthz"))
+                            .timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).path("checks").path("listening").asBoolean(false);
+        } catch (IOException notYet) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 
     private static final class PortTaken extends Exception {
