@@ -82,12 +82,26 @@ public final class ReplyClassifier {
                 if (rule.yieldsToStatus() && sent != null && Rfc3463.specific(status, stage)) break;
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;
-                return new Classification(outcome, rule.category(), status, wait, hint.perHour(), rule.name(),
-                        join(rule.note(), aside), split, stage, reply);
+                Category category = atCommand(rule.category(), stage);
+                return new Classification(outcome, category, status, wait, hint.perHour(), rule.name(),
+                        join(category == rule.category() ? rule.note() : OUR_SENDER, aside), split, stage, reply);
             }
         }
-        return new Classification(outcome, f.category(), status, hint.duration(), hint.perHour(), f.rule(),
-                join(f.note(), aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
+        Category category = atCommand(f.category(), stage);
+        return new Classification(outcome, category, status, hint.duration(), hint.perHour(), f.rule(),
+                join(category == f.category() ? f.note() : OUR_SENDER, aside), f.category() == Category.TOO_MANY_RECIPIENTS, stage, reply);
+    }
+
+    private static final String OUR_SENDER = "the address refused at MAIL is our envelope sender: the receiver refused our sender";
+
+    /**
+     * At MAIL the only address in play is our envelope sender: a reply that says its mailbox or
+     * domain is bad ("malformed address", "domain not found") refuses our sender, which is policy,
+     * not a recipient that does not exist.
+     */
+    private static Category atCommand(Category category, Stage stage) {
+        boolean address = category == Category.BAD_MAILBOX || category == Category.BAD_DOMAIN;
+        return stage == Stage.MAIL && address ? Category.POLICY : category;
     }
 
     private static String join(String note, String aside) {

@@ -176,6 +176,61 @@ class ReplyClassifierTest {
         assertEquals(Category.parse(category), c.category(), c.toString());
     }
 
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            // at MAIL the address is our sender: a bad mailbox or domain there refuses our sender
+            "mail|501 5.1.7 Malformed sender address|policy",
+            "mail|550 5.1.2 Domain not found|policy",
+            "mail|553 Unknown user <a@example.org>|policy",
+            "rcpt|553 Unknown user <a@example.org>|bad_mailbox",
+            "rcpt|550 5.1.2 Domain not found|bad_domain",
+    })
+    void atMailTheAddressInPlayIsOurSender(String stage, String reply, String category) {
+        Classification c = classify(Stage.parse(stage), reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            // a list keyed by an address, or a tenant's or user's own list, is the receiver's policy
+            "rcpt|550 5.7.1 sender <a@example.org> is blacklisted|policy",
+            "rcpt|550 5.7.1 Recipient <b@example.com> black listed here|policy",
+            "rcpt|550 5.7.1 Rejected by the organization's tenant block list|policy",
+            // a public DNSBL named, or our literal IP refused, is the IP's reputation
+            "connect|550 The sender is on a black list at dnsbl.example.net|reputation",
+            "connect|554 Unauthenticated mail from 192.0.2.1 is refused|reputation",
+            "connect|550 Host 192.0.2.1 banned|reputation",
+            // ... but an IP "not allowed to send" for a domain is that domain's authorisation
+            "mail|550 5.7.1 192.0.2.1 is not allowed to send mail from example.org per its SPF record|auth_failure",
+    })
+    void whoseListItIsDecidesBetweenPolicyAndReputation(String stage, String reply, String category) {
+        Classification c = classify(Stage.parse(stage), reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+    }
+
+    @ParameterizedTest(name = "{0} {1} -> {2}")
+    @CsvSource(delimiter = '|', value = {
+            // the receiver's own DKIM or ARC signing failed: its trouble, not our authentication
+            "data|451 4.3.0 Failed to create DKIM signature|server_busy",
+            "data|451 DKIM signing error, try later|server_busy",
+            // greylisting without the word
+            "rcpt|451 4.7.1 You reconnected too soon. Try again later|greylisted",
+            "rcpt|450 Temporarily rejected, please try again|greylisted",
+            "rcpt|450 4.7.1 Recipient temporarily rejected: over quota|mailbox_full",
+            // codeless counts over a time unit, thresholds and thread limits are rates
+            "rcpt|451 Only 50 emails per hour are accepted from you|rate_limited",
+            "mail|550 5.7.1 Your account has exceeded its sending threshold|rate_limited",
+            "data|432 4.3.2 Delivery thread limit exceeded|rate_limited",
+            "data|552 Spam score exceeded threshold|policy",
+            // harvesting and unknown-command floods
+            "rcpt|550 Directory harvest attack suspected|reputation",
+            "rcpt|421 4.7.0 Too many unknown commands, closing|protocol",
+    })
+    void wordingInOtherSensesAndWithoutTheUsualWords(String stage, String reply, String category) {
+        Classification c = classify(Stage.parse(stage), reply);
+        assertEquals(Category.parse(category), c.category(), c.toString());
+    }
+
     @Test
     void tooManyRecipientsAsksForANewTransaction() {
         assertTrue(classify(Stage.RCPT, "452 4.5.3 Error: too many recipients").newTransaction());
