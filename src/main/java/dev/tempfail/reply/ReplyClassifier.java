@@ -20,7 +20,8 @@ import java.util.regex.Pattern;
  *     ({@link ReplyRules}, {@link Category#fits}); failing that, from the enhanced code's
  *     subject and detail (RFC 3463), where they can be true of the command answered; failing
  *     that, from the basic code's RFC 5321 meaning at that command ({@link Rfc3463}); failing
- *     that, {@code unknown}.
+ *     that, {@code unknown}. At MAIL a mailbox or domain category, whichever step gave it, is
+ *     reported as {@code policy}: the address there is our sender.
  *     Clear wording wins over the enhanced code, because servers use the codes loosely
  *     ({@code 5.7.1} on an inactive mailbox, {@code 5.1.2} on a malformed address); a rule whose
  *     wording is vague ({@link ReplyRule#yieldsToStatus}: "not allowed", "blocked") yields to a
