@@ -184,14 +184,6 @@ class ReplyClassifierTest {
             "mail|553 Unknown user <a@example.org>|policy",
             "rcpt|553 Unknown user <a@example.org>|bad_mailbox",
             "rcpt|550 5.1.2 Domain not found|bad_domain",
-    })
-    void atMailTheAddressInPlayIsOurSender(String stage, String reply, String category) {
-        Classification c = classify(Stage.parse(stage), reply);
-        assertEquals(Category.parse(category), c.category(), c.toString());
-    }
-
-    @ParameterizedTest(name = "{0} {1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
             // a list keyed by an address, or a tenant's or user's own list, is the receiver's policy
             "rcpt|550 5.7.1 sender <a@example.org> is blacklisted|policy",
             "rcpt|550 5.7.1 Recipient <b@example.com> black listed here|policy",
@@ -202,14 +194,6 @@ class ReplyClassifierTest {
             "connect|550 Host 192.0.2.1 banned|reputation",
             // ... but an IP "not allowed to send" for a domain is that domain's authorisation
             "mail|550 5.7.1 192.0.2.1 is not allowed to send mail from example.org per its SPF record|auth_failure",
-    })
-    void whoseListItIsDecidesBetweenPolicyAndReputation(String stage, String reply, String category) {
-        Classification c = classify(Stage.parse(stage), reply);
-        assertEquals(Category.parse(category), c.category(), c.toString());
-    }
-
-    @ParameterizedTest(name = "{0} {1} -> {2}")
-    @CsvSource(delimiter = '|', value = {
             // the receiver's own DKIM or ARC signing failed: its trouble, not our authentication
             "data|451 4.3.0 Failed to create DKIM signature|server_busy",
             "data|451 DKIM signing error, try later|server_busy",
@@ -226,7 +210,7 @@ class ReplyClassifierTest {
             "rcpt|550 Directory harvest attack suspected|reputation",
             "rcpt|421 4.7.0 Too many unknown commands, closing|protocol",
     })
-    void wordingInOtherSensesAndWithoutTheUsualWords(String stage, String reply, String category) {
+    void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);
         assertEquals(Category.parse(category), c.category(), c.toString());
     }
