@@ -77,9 +77,10 @@ public final class ReplyClassifier {
             return new Classification(outcome, Category.PROTOCOL, status, hint.duration(), hint.perHour(), "unexpected code",
                     "a " + code + " reply was not expected at " + stage.label(), false, stage, reply);
         }
-        Rfc3463.Fallback f = Rfc3463.categorize(status, code, stage);
+        Rfc3463.Fallback f = Rfc3463.categorize(status, code, stage, text);
+        String vague = Rfc3463.withoutStandardText(code, text);
         for (ReplyRule rule : rules.rules()) {
-            if (rule.category().fits(outcome) && rule.matches(stage, code, sent, text, host)) {
+            if (rule.category().fits(outcome) && rule.matches(stage, code, sent, rule.yieldsToStatus() ? vague : text, host)) {
                 if (rule.yieldsToStatus() && sent != null && Rfc3463.specific(status, stage)) break;
                 Duration wait = WaitHint.longer(hint.duration(), rule.waitAtLeast());
                 boolean split = rule.newTransaction() || rule.category() == Category.TOO_MANY_RECIPIENTS;

@@ -2,6 +2,9 @@ package dev.tempfail.reply;
 
 import dev.tempfail.smtp.Stage;
 
+import java.util.Map;
+import java.util.regex.Pattern;
+
 /**
  * The built-in fallbacks: the category an RFC 3463 enhanced status code (with the later codes of
  * IANA's registry, RFC 5248) implies when no rule recognised the reply's wording; failing that,
@@ -17,17 +20,60 @@ final class Rfc3463 {
     /** A fallback's verdict: the category, the rule name shown to users, and a note. */
     record Fallback(Category category, String rule, String note) {}
 
+    /**
+     * RFC 5321's own texts for its reply codes (section 4.2.2, and 4.2.3's order of them), the
+     * words a server sends when it says no more than the code. Vague rules do not read them: in
+     * "553 Requested action not taken: mailbox name not allowed" the "not allowed" is the
+     * standard's name for 553, not the server's policy.
+     */
+    private static final Map<Integer, Pattern> STANDARD_TEXT = Map.ofEntries(
+            Map.entry(421, standard("service not available(, closing transmission channel)?")),
+            Map.entry(450, standard("(requested )?(mail )?action not taken: mailbox unavailable")),
+            Map.entry(451, standard("(requested )?action aborted: local error in processing")),
+            Map.entry(452, standard("(requested )?action not taken: insufficient system storage")),
+            Map.entry(455, standard("server unable to accommodate parameters")),
+            Map.entry(500, standard("syntax error, command unrecognized")),
+            Map.entry(501, standard("syntax error in parameters or arguments")),
+            Map.entry(502, standard("command not implemented")),
+            Map.entry(503, standard("bad sequence of commands")),
+            Map.entry(504, standard("command parameter not implemented")),
+            Map.entry(550, standard("(requested )?action not taken: mailbox unavailable")),
+            Map.entry(551, standard("user not local")),
+            Map.entry(552, standard("(requested )?(mail )?action aborted: exceeded storage allocation")),
+            Map.entry(553, standard("(requested )?action not taken: mailbox name not allowed")),
+            Map.entry(554, standard("transaction failed")),
+            Map.entry(555, standard("mail from/rcpt to parameters not recognized or not implemented")));
+
+    /**
+     * Words that refuse rather than complain of syntax: a 500-504 that carries them ("501
+     * Unauthorized domain", "500 Unauthorized relay msg rejected") is the server's refusal sent
+     * with a syntax code, so the code's RFC 5321 meaning (a syntax or sequence error) does not hold.
+     */
+    private static final Pattern REFUSAL = Pattern.compile(
+            "\\b(unauthori[sz]ed|not authori[sz]ed|refused|denied|rejected|not permitted|no permit|not allowed|prohibited|forbidden|relay(ing)?|blocked)\\b",
+            Pattern.CASE_INSENSITIVE);
+
     private Rfc3463() {}
+
+    private static Pattern standard(String words) {
+        return Pattern.compile(words, Pattern.CASE_INSENSITIVE);
+    }
+
+    /** {@code text} without RFC 5321's own text for {@code code}: what vague rules read. */
+    static String withoutStandardText(int code, String text) {
+        Pattern p = STANDARD_TEXT.get(code);
+        return p == null ? text : p.matcher(text).replaceAll(" ");
+    }
 
     /**
      * The fallback for {@code status} (e.g. {@code 4.2.2}); when its subject says nothing
-     * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2:
-     * 500-504 are syntax and sequence errors, 551 "user not local"; otherwise {@code unknown}.
+     * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2
+     * at the command it answered; otherwise {@code unknown}.
      */
-    static Fallback categorize(String status, int code, Stage stage) {
+    static Fallback categorize(String status, int code, Stage stage, String text) {
         Fallback f = bySubject(status, stage);
         if (f != null) return f;
-        return byBasicCode(code, stage, status.charAt(0));
+        return byBasicCode(code, stage, status.charAt(0), text);
     }
 
     /**
@@ -36,8 +82,11 @@ final class Rfc3463 {
      * sender at MAIL); after DATA, 552 is "exceeded storage allocation" and 550 refuses the
      * message itself (554, "transaction failed", says no more than that).
      */
-    private static Fallback byBasicCode(int code, Stage stage, char cls) {
+    private static Fallback byBasicCode(int code, Stage stage, char cls, String text) {
         String rule = "rfc5321 " + code + (code >= 550 && code <= 554 ? " at " + stage.label() : "");
+        if (code >= 500 && code <= 504 && REFUSAL.matcher(text).find()) {
+            return new Fallback(Category.POLICY, rule + " refusing", "a refusal sent with a syntax code: refused under the receiver's own rules");
+        }
         if ((code >= 500 && code <= 504) || code == 555) {
             return new Fallback(Category.PROTOCOL, rule, "a syntax or command-sequence error (RFC 5321)");
         }

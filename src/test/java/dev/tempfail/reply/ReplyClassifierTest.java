@@ -209,6 +209,27 @@ class ReplyClassifierTest {
             // harvesting and unknown-command floods
             "rcpt|550 Directory harvest attack suspected|reputation",
             "rcpt|421 4.7.0 Too many unknown commands, closing|protocol",
+            // RFC 5321's own text for the code is not the server's policy: vague rules skip it
+            "rcpt|553 Requested action not taken: mailbox name not allowed|bad_mailbox",
+            "mail|553 Requested action not taken: mailbox name not allowed|policy",
+            "rcpt|553 Requested action not taken: mailbox name not allowed by local policy|policy",
+            // a syntax code that refuses is a refusal, not a syntax error
+            "mail|501 Domain refused here|policy",
+            "rcpt|502 Not authorized to use this server|policy",
+            "rcpt|501 Syntax error in parameters or arguments|protocol",
+            "rcpt|500 Relaying to that domain is prohibited|relay_denied",
+            "rcpt|550 Relaying for <b@example.com> denied by the operator|relay_denied",
+            // the receiver's own scanner or filter in trouble: its problem, for now
+            "data|451 Failed connecting to the antivirus engine|server_busy",
+            "data|451 clamd timed out|server_busy",
+            "data|554 Virus found in the message|policy",
+            // a mailbox whose quota or storage is used up is full, whatever the words
+            "rcpt|452 Storage usage exceeded for this account|mailbox_full",
+            "rcpt|452 The recipient has used up all the storage space|mailbox_full",
+            // talking before the greeting is a protocol error
+            "connect|554 Client talked before the greeting|protocol",
+            // the answer to STARTTLS is about TLS
+            "starttls|454 TLS is not available on this server right now|protocol",
     })
     void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);
