@@ -25,7 +25,8 @@ import java.util.regex.Pattern;
  *     Clear wording wins over the enhanced code, because servers use the codes loosely
  *     ({@code 5.7.1} on an inactive mailbox, {@code 5.1.2} on a malformed address); a rule whose
  *     wording is vague ({@link ReplyRule#yieldsToStatus}: "not allowed", "blocked") yields to a
- *     specific code ({@code 5.5.1} is protocol, whatever "not allowed" would say).
+ *     specific code ({@code 5.5.1} is protocol, whatever "not allowed" would say), and does not
+ *     read RFC 5321's own text for the basic code ({@code 553 ... mailbox name not allowed}).
  * <li>A wait the reply asks for ("try again in 5 minutes", "(2/h)") is kept in the
  *     classification; the retry policy never waits less.
  * </ul>
