@@ -72,9 +72,9 @@ class ReplyCorpusTest {
     /**
      * The held-out part: never used to write rules, from sources the train part does not use (or
      * uses little), labelled and committed before the rules were run on it, and scored once when
-     * they were done: 210/251 (83.7 %) for the sixth part (the fifth scored 139/157, 88.5 %, the
-     * fourth 125/169, 74.0 %, the third 127/155, 81.9 %, the second 140/188, 74.5 %; each was then
-     * folded into the train part;
+     * they were done: 151/193 (78.2 %) for the seventh part (the sixth scored 210/251, 83.7 %, the
+     * fifth 139/157, 88.5 %, the fourth 125/169, 74.0 %, the third 127/155, 81.9 %, the second
+     * 140/188, 74.5 %; each was then folded into the train part;
      * see the closing notes of issue 12). The outcome must be
      * right on every row. The category share is printed and held to the score it had then, so that
      * later rule changes cannot quietly make the rules worse on replies they were not written for;
@@ -95,5 +95,5 @@ class ReplyCorpusTest {
      * target (the goal, 0.95, was not reached; rules tuned to these rows after scoring would make
      * the figure meaningless, so the misses wait until this part is folded into the train part).
      */
-    static final double HELD_OUT_FLOOR = 0.83;
+    static final double HELD_OUT_FLOOR = 0.78;
 }
