@@ -20,9 +20,9 @@ final class Rfc3463 {
     private Rfc3463() {}
 
     /**
-     * The fallback for {@code status} (e.g. {@code 4.2.2}); when its subject says nothing
-     * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2:
-     * 500-504 are syntax and sequence errors, 551 "user not local"; otherwise {@code unknown}.
+     * The fallback for {@code status} (e.g. {@code 4.2.2}) in answer to {@code stage}; when its
+     * subject says nothing ({@code x.0.*}, or no enhanced code at all) or cannot apply to that
+     * command, the basic code's meaning there ({@link #byBasicCode}); otherwise {@code unknown}.
      */
     static Fallback categorize(String status, int code, Stage stage) {
         Fallback f = bySubject(status, stage);
