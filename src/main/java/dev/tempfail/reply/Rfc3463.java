@@ -66,9 +66,9 @@ final class Rfc3463 {
     }
 
     /**
-     * The fallback for {@code status} (e.g. {@code 4.2.2}); when its subject says nothing
-     * ({@code x.0.*}, or no enhanced code at all), the basic code's meaning in RFC 5321 §4.2
-     * at the command it answered; otherwise {@code unknown}.
+     * The fallback for {@code status} (e.g. {@code 4.2.2}) in answer to {@code stage}; when its
+     * subject says nothing ({@code x.0.*}, or no enhanced code at all) or cannot apply to that
+     * command, the basic code's meaning there ({@link #byBasicCode}); otherwise {@code unknown}.
      */
     static Fallback categorize(String status, int code, Stage stage, String text) {
         Fallback f = bySubject(status, stage);

@@ -1,5 +1,8 @@
 package dev.tempfail.testsupport;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tempfail.admin.Json;
+
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -25,6 +28,7 @@ public final class ChildRelay implements AutoCloseable {
     private final Path log;
     private final int smtpPort;
     private final int adminPort;
+    private final HttpClient http = HttpClient.newHttpClient();
 
     private ChildRelay(Process process, Path log, int smtpPort, int adminPort) {
         this.process = process;
@@ -123,19 +127,20 @@ public final class ChildRelay implements AutoCloseable {
      * Asks {@code /healthz} rather than opening an SMTP connection: a probe connection could
      * still be counted against the per-client limit when a test's own sessions arrive.
      */
-    private boolean healthSaysListening() {
+    private boolean healthSaysListening() throws InterruptedException {
         try {
-            HttpResponse<String> r = HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/healthz"))
-                            .timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).path("checks").path("listening").asBoolean(false);
+            return admin("/healthz", Duration.ofSeconds(5)).path("checks").path("listening").asBoolean(false);
         } catch (IOException notYet) {
             return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
+    }
+
+    /** GET {@code path} on the child's admin listener, read as JSON. */
+    private JsonNode admin(String path, Duration timeout) throws IOException, InterruptedException {
+        HttpResponse<String> r = http.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).timeout(timeout).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(r.body());
     }
 
     private static final class PortTaken extends Exception {
@@ -166,10 +171,7 @@ public final class ChildRelay implements AutoCloseable {
 
     /** Messages in the queue, as its admin API counts them. */
     public int queueTotal() throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + "/api/queue?limit=1")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        return dev.tempfail.admin.Json.MAPPER.readTree(r.body()).get("total").asInt();
+        return admin("/api/queue?limit=1", Duration.ofSeconds(30)).get("total").asInt();
     }
 
     /** SIGTERM: a clean stop. */
