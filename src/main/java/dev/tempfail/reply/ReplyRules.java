@@ -98,6 +98,11 @@ public final class ReplyRules {
         return new ReplyRules(rules);
     }
 
+    /** Whether {@code rule} is one of the shipped rules (not the user's, nor a destination profile's). */
+    static boolean isShipped(ReplyRule rule) {
+        return SHIPPED_SOURCE.equals(rule.source());
+    }
+
     /** All rules, in the order they are tried. */
     public List<ReplyRule> rules() {
         return rules;
