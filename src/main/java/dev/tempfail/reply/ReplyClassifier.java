@@ -30,7 +30,8 @@ import java.util.regex.Pattern;
  *     read RFC 5321's own text for the basic code ({@code 553 ... mailbox name not allowed}).
  * <li>Then a second reader, {@link ReplyModel}, weighs the words: where it is at least
  *     {@link #SURE} sure of another category (that fits the outcome), its category is used, unless
- *     the rule that decided is the user's, a destination profile's, or bound to a receiver's hosts.
+ *     the rule that decided is the user's, a destination profile's, or bound to a receiver's hosts
+ *     or to a command.
  * <li>A wait the reply asks for ("try again in 5 minutes", "(2/h)") is kept in the
  *     classification; the retry policy never waits less.
  * </ul>
@@ -108,7 +109,7 @@ public final class ReplyClassifier {
                 Category category = atCommand(rule.category(), stage);
                 Classification byRule = new Classification(outcome, category, status, wait, hint.perHour(), rule.name(),
                         join(category == rule.category() ? rule.note() : OUR_SENDER, aside), split, stage, reply);
-                return ReplyRules.isShipped(rule) && rule.host() == null ? secondOpinion(byRule, hint, aside) : byRule;
+                return modelMayOverrule(rule) ? secondOpinion(byRule, hint, aside) : byRule;
             }
         }
         Category category = atCommand(f.category(), stage);
@@ -118,9 +119,18 @@ public final class ReplyClassifier {
     }
 
     /**
-     * The model's reading wins over a shipped rule's or a fallback's when it is sure of another
-     * category ({@link #SURE}). A rule of the user's, of a destination profile, or one bound to a
-     * receiver's hosts always stands: it knows something of that receiver the words do not say.
+     * A rule of the user's or of a destination profile always stands, and so does a shipped rule
+     * bound to a receiver's hosts or to a command: it knows something of that receiver, or of what
+     * that command's replies mean ("any TLS complaint at STARTTLS is protocol"), that the words do
+     * not say. The model may overrule the other shipped rules, which read words alone.
+     */
+    private static boolean modelMayOverrule(ReplyRule rule) {
+        return ReplyRules.isShipped(rule) && rule.host() == null && rule.stages().isEmpty();
+    }
+
+    /**
+     * The model's reading wins over a shipped rule's ({@link #modelMayOverrule}) or a fallback's
+     * when it is sure of another category ({@link #SURE}).
      */
     private Classification secondOpinion(Classification byRules, WaitHint hint, String aside) {
         if (model == null) return byRules;

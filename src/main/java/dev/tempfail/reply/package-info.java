@@ -11,7 +11,8 @@
  * where it can be true of the command answered, then the basic code at that command (RFC 5321).
  * A second reader, {@link dev.tempfail.reply.ReplyModel}, learnt from the labelled corpus of real
  * replies that ships in the jar, overrules the shipped rules and fallbacks where it is sure of
- * another category; never the user's rules, a profile's, or a rule bound to a receiver's hosts.
+ * another category; never the user's rules, a profile's, or a rule bound to a receiver's hosts
+ * or to a command.
  *
  * <p>{@link dev.tempfail.reply.RetryPolicy} turns a classification and a recipient's
  * {@link dev.tempfail.reply.RetryState} into a {@link dev.tempfail.reply.RetryDecision}: when to

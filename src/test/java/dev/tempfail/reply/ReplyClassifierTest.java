@@ -14,8 +14,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+/**
+ * The shipped rules and the RFC fallbacks, each step on replies written for it. The rules are
+ * read alone here (no word model): these cases say what each rule and fallback does; the word
+ * model's own cases are in {@link ReplyModelTest}, and the two together are measured on real
+ * replies in {@link ReplyCorpusTest}, {@link RealWorldRepliesTest} and {@link SeedRepliesTest}.
+ */
 class ReplyClassifierTest {
-    private final ReplyClassifier classifier = ReplyClassifier.shipped();
+    private final ReplyClassifier classifier = new ReplyClassifier(ReplyRules.shipped(), null);
 
     private Classification classify(Stage stage, String reply) {
         return classifier.classify(stage, SmtpReply.parse(reply), null);
@@ -230,6 +236,28 @@ class ReplyClassifierTest {
             "connect|554 Client talked before the greeting|protocol",
             // the answer to STARTTLS is about TLS
             "starttls|454 TLS is not available on this server right now|protocol",
+            // "access is denied" is the vague refusal too
+            "rcpt|550 Access is denied|policy",
+            // DATA with no recipient accepted is out of sequence; qmail's code says why instead
+            "data|554 No valid recipients were accepted|protocol",
+            "data|554 no valid recipients (#5.1.3)|bad_mailbox",
+            // AOL's documented block codes are about our IP; its DNS codes about our reverse DNS
+            "connect|554 (HVU:B2) blocked, see the postmaster pages|reputation",
+            "connect|421 (DYN:T2) deferred|reputation",
+            "connect|554 (DNS:NR) see the postmaster pages|auth_failure",
+            // our sender's domain that does not resolve, whatever the command
+            "rcpt|450 The domain of your From address does not resolve|policy",
+            "data|451 From: domain must resolve|policy",
+            // counts of failures and rates of one kind of mail are rates too
+            "connect|421 Too many login failures from your IP|rate_limited",
+            "mail|550 Unusually high bounce sender rate|rate_limited",
+            "rcpt|452 4.5.3 Recipients per message limit exceeded|too_many_recipients",
+            // a server only for its own users does not relay for us
+            "rcpt|550 This server is for authorised users only|relay_denied",
+            "data|550 Message does not conform to RFC 5322|protocol",
+            // a 5xx that names the receiver's own failure: unknown, not a refusal
+            "data|550 Internal server error, message dropped|unknown",
+            "data|554 Unable to store message|unknown",
     })
     void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);

@@ -113,6 +113,18 @@ class ReplyModelTest {
     }
 
     @Test
+    void aShippedRuleBoundToACommandStands() {
+        ReplyModel m = ReplyModel.learn(TINY);
+        SmtpReply reply = SmtpReply.parse("454 4.7.0 TLS greylisted, come back later");
+        ReplyModel.Guess g = m.guess(Stage.STARTTLS, reply);
+        assertEquals(Category.GREYLISTED, g.category(), g.toString());
+        assertTrue(g.probability() >= ReplyClassifier.SURE, g.toString());
+        Classification c = new ReplyClassifier(ReplyRules.shipped(), m).classify(Stage.STARTTLS, reply, null);
+        assertEquals("starttls-refused", c.rule(), "the rule for replies to STARTTLS (stage: starttls) stands");
+        assertEquals(Category.PROTOCOL, c.category());
+    }
+
+    @Test
     void unsureItLeavesTheRulesAlone() {
         ReplyModel m = ReplyModel.learn(TINY);
         SmtpReply reply = SmtpReply.parse("550 5.1.1 <a@example.org>: Recipient address rejected: User unknown");
