@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
 
 /**
  * What {@link ReplyModel} sees of a reply: the command it answered, the basic and enhanced codes,
- * and the server's own words, each word whole and in its four-letter pieces. The pieces are what
+ * and the server's own words, each word whole, in its four-letter pieces, and with the word after
+ * it ("not yet", "too many"). The pieces are what
  * let a word the corpus never had count: "blacklisted" shares "^bla", "lack", "list" with
  * "blacklist", "virus-scanner" shares "scan" with "scanner".
  *
@@ -51,7 +52,10 @@ final class ReplyFeatures {
         } else {
             f.add("status=none");
         }
+        String prev = null;
         for (String word : words(text)) {
+            if (prev != null) f.add("b:" + prev + "_" + word);
+            prev = word;
             if (!STOP_WORDS.contains(word)) f.add("w:" + word);
             String bounded = "^" + word + "$";
             for (int i = 0; i + 4 <= bounded.length(); i++) f.add("c:" + bounded.substring(i, i + 4));

@@ -40,7 +40,7 @@ import java.util.stream.Collectors;
 public final class ReplyModel {
     /** Where the shipped corpus lives on the classpath. */
     public static final String SHIPPED = "/replies/replies-train.tsv";
-    private static final int EPOCHS = 20;
+    private static final int EPOCHS = 10;
     private static final double LEARNING_RATE = 0.1;
     /** Updates this small change nothing that matters and cost most of the time. */
     private static final double NEGLIGIBLE = 1e-3;
