@@ -7,7 +7,6 @@ import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.DestinationProfile;
 import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyClassifier;
-import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryPolicy;
 import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
@@ -79,7 +78,7 @@ public final class ClassifyCommand implements Callable<Integer> {
         }
         TempfailConfig cfg = config.load(); // a bad configuration or rules file: Main's one line and exit 2
         DestinationProfiles profiles = DestinationProfiles.load(cfg.delivery());
-        ReplyClassifier classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
+        ReplyClassifier classifier = ReplyClassifier.configured(cfg.retry(), profiles);
         RetryPolicy policy = new RetryPolicy(cfg.retry(), new Random());
         Classification c = classifier.classify(s, r, host);
         spec.commandLine().getOut().println(Json.write(Output.of(c, policy.firstWait(c), profiles.match(host).orElse(null))));

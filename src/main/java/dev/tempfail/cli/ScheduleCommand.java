@@ -8,7 +8,6 @@ import dev.tempfail.reply.Classification;
 import dev.tempfail.reply.DestinationEffect;
 import dev.tempfail.reply.DestinationProfiles;
 import dev.tempfail.reply.ReplyClassifier;
-import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryDecision;
 import dev.tempfail.reply.RetryPolicy;
 import dev.tempfail.reply.RetryTimeline;
@@ -91,7 +90,7 @@ public final class ScheduleCommand implements Callable<Integer> {
         }
         TempfailConfig cfg = config.load(); // a bad configuration or rules file: Main's one line and exit 2
         DestinationProfiles profiles = DestinationProfiles.load(cfg.delivery());
-        ReplyClassifier classifier = new ReplyClassifier(ReplyRules.load(cfg.retry(), profiles));
+        ReplyClassifier classifier = ReplyClassifier.configured(cfg.retry(), profiles);
         long used = seed != null ? seed : new Random().nextLong();
         RetryPolicy policy = new RetryPolicy(cfg.retry(), new SplittableRandom(used));
         List<RetryTimeline.Attempt> timeline = RetryTimeline.simulate(classifier, policy, s, host, parsed, ARRIVAL);

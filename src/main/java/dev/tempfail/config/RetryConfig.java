@@ -19,9 +19,11 @@ import java.util.Optional;
  * @param maxWaitHint   a wait a reply asks for ("try again in 30 days") is cut to this, and logged
  * @param maxPause      no destination pause, whatever the reply or its category asks, is longer
  * @param capRelease    an hourly cap ("(2/h)") relaxes one step after this long without another rate-limit reply
+ * @param wordModel     whether the word model may overrule the shipped rules where it is sure (false: the rules alone)
  */
 public record RetryConfig(Duration lifetime, Duration delayWarning, Optional<Path> rulesFile, int jitterPercent,
-                          Map<String, Backoff> backoff, Duration maxWaitHint, Duration maxPause, Duration capRelease) {
+                          Map<String, Backoff> backoff, Duration maxWaitHint, Duration maxPause, Duration capRelease,
+                          boolean wordModel) {
 
     public RetryConfig {
         backoff = Map.copyOf(backoff);
@@ -55,7 +57,8 @@ public record RetryConfig(Duration lifetime, Duration delayWarning, Optional<Pat
         Duration capRelease = s.duration("retry.cap_release");
         if (capRelease.toSeconds() < 1) throw s.error("retry.cap_release", "must be at least 1s");
         return new RetryConfig(lifetime, s.duration("retry.delay_warning"), rules,
-                s.integer("retry.jitter", 0, 50), backoff, maxWaitHint, s.duration("retry.max_pause"), capRelease);
+                s.integer("retry.jitter", 0, 50), backoff, maxWaitHint, s.duration("retry.max_pause"), capRelease,
+                s.bool("retry.word_model"));
     }
 
     private static Backoff backoff(Settings s, String key) {

@@ -12,7 +12,6 @@ import dev.tempfail.queue.OperatorActions;
 import dev.tempfail.queue.Wakeup;
 import dev.tempfail.reply.ReplyClassifier;
 import dev.tempfail.reply.DestinationProfiles;
-import dev.tempfail.reply.ReplyRules;
 import dev.tempfail.reply.RetryPolicy;
 import dev.tempfail.route.MtaStsPolicies;
 import dev.tempfail.route.Router;
@@ -91,7 +90,7 @@ public final class DeliveryService implements AutoCloseable {
             return t;
         });
         DestinationProfiles profiles = DestinationProfiles.load(config.delivery());
-        Decider decider = new Decider(new ReplyClassifier(ReplyRules.load(config.retry(), profiles)),
+        Decider decider = new Decider(ReplyClassifier.configured(config.retry(), profiles),
                 new RetryPolicy(config.retry(), new Random()));
         this.queue = queue;
         this.clock = clock;

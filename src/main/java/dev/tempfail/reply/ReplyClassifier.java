@@ -1,5 +1,6 @@
 package dev.tempfail.reply;
 
+import dev.tempfail.config.RetryConfig;
 import dev.tempfail.smtp.SmtpReply;
 import dev.tempfail.smtp.Stage;
 
@@ -65,6 +66,14 @@ public final class ReplyClassifier {
     public ReplyClassifier(ReplyRules rules, ReplyModel model) {
         this.rules = Objects.requireNonNull(rules);
         this.model = model;
+    }
+
+    /**
+     * The classifier the configuration asks for: the user's rules, the profiles' and the shipped
+     * ones, and the word model unless {@code retry.word_model} is false.
+     */
+    public static ReplyClassifier configured(RetryConfig retry, DestinationProfiles profiles) {
+        return new ReplyClassifier(ReplyRules.load(retry, profiles), retry.wordModel() ? ReplyModel.shipped() : null);
     }
 
     /** A classifier with the shipped rules and model. */

@@ -105,6 +105,21 @@ class ReplyCommandsTest {
     }
 
     @Test
+    void theWordModelCanBeSwitchedOff() throws Exception {
+        // no rule reads "invalid hostname"; the word model, learnt from a corpus that has it, does
+        JsonNode on = run("classify", "--stage", "ehlo", "554 invalid hostname").json();
+        assertEquals("word model", on.get("rule").asText());
+        assertEquals("protocol", on.get("category").asText());
+        assertTrue(on.get("note").asText().contains("the rules said unknown"), on.toString());
+
+        Path cfg = dir.resolve("tempfail.yaml");
+        Files.writeString(cfg, "retry:\n  word_model: false\n");
+        JsonNode off = run("classify", "--config", cfg.toString(), "--stage", "ehlo", "554 invalid hostname").json();
+        assertEquals("reply class 5xx", off.get("rule").asText());
+        assertEquals("unknown", off.get("category").asText());
+    }
+
+    @Test
     void configErrorsAreOneLineAndExit2() throws Exception {
         Path cfg = dir.resolve("tempfail.yaml");
         Files.writeString(cfg, "retry:\n  rules: nope\n");
