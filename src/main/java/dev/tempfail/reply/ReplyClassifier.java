@@ -95,7 +95,7 @@ public final class ReplyClassifier {
             return new Classification(Outcome.DELIVERED, null, status, null, 0, "2xx", null, false, stage, reply);
         }
         boolean rcpt552 = stage == Stage.RCPT && code == 552;
-        Outcome outcome = code >= 500 && code < 600 && !rcpt552 ? Outcome.PERMANENT : Outcome.TRANSIENT;
+        Outcome outcome = Outcome.ofFailure(stage, code);
         char cls = outcome == Outcome.PERMANENT ? '5' : '4';
         String status = sent != null ? cls + sent.substring(1) : rcpt552 ? "4.2.2" : cls + ".0.0";
         String text = reply.text();

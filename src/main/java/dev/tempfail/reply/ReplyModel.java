@@ -134,10 +134,9 @@ public final class ReplyModel {
         return new Guess(categories[best], p[best], words);
     }
 
-    /** As {@link ReplyClassifier} decides it: 5xx permanent, 4xx transient, a 552 to RCPT transient. */
+    /** The outcome of a 4xx or 5xx reply, as {@link ReplyClassifier} reads it; null for any other code. */
     static Outcome outcome(Stage stage, int code) {
-        if (code >= 500 && code < 600) return stage == Stage.RCPT && code == 552 ? Outcome.TRANSIENT : Outcome.PERMANENT;
-        return code >= 400 && code < 500 ? Outcome.TRANSIENT : null;
+        return code >= 400 && code < 600 ? Outcome.ofFailure(stage, code) : null;
     }
 
     private static int[] features(Stage stage, SmtpReply reply, Map<String, Integer> index, boolean grow) {
