@@ -46,8 +46,13 @@ public final class ReplyModel {
     private static final double NEGLIGIBLE = 1e-3;
     private static final long SEED = 1;
 
-    /** One labelled reply: what the corpus says of it. */
-    public record Example(Stage stage, SmtpReply reply, Outcome outcome, Set<Category> categories) {
+    /**
+     * One labelled reply: what a corpus file says of it.
+     *
+     * @param line   its line in the file (1-based), for messages; 0 when not from a file
+     * @param source the file's fifth column (where the reply was found, or a note), or null
+     */
+    public record Example(int line, Stage stage, SmtpReply reply, Outcome outcome, Set<Category> categories, String source) {
         public Example {
             categories = Set.copyOf(categories);
         }
@@ -174,7 +179,10 @@ public final class ReplyModel {
         }
     }
 
-    /** The rows of a corpus file: stage, reply, outcome, category (a|b), source; # starts a comment. */
+    /**
+     * The rows of a replies file (the corpus, and the shared seed file): tab-separated stage, reply,
+     * outcome, category (a|b) and an optional fifth column; blank lines and # lines are skipped.
+     */
     public static List<Example> read(InputStream in, String source) throws IOException {
         List<Example> out = new ArrayList<>();
         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
@@ -186,8 +194,8 @@ public final class ReplyModel {
             if (f.length < 4) throw new IllegalArgumentException(source + " line " + n + ": fewer than 4 columns");
             Set<Category> cats = EnumSet.noneOf(Category.class);
             for (String c : f[3].split("\\|")) cats.add(Category.parse(c));
-            out.add(new Example(Stage.parse(f[0]), SmtpReply.parse(f[1]),
-                    Outcome.valueOf(f[2].trim().toUpperCase(Locale.ROOT)), cats));
+            out.add(new Example(n, Stage.parse(f[0]), SmtpReply.parse(f[1]),
+                    Outcome.valueOf(f[2].trim().toUpperCase(Locale.ROOT)), cats, f.length > 4 ? f[4] : null));
         }
         return out;
     }

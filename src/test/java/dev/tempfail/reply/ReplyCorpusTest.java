@@ -1,6 +1,5 @@
 package dev.tempfail.reply;
 
-import dev.tempfail.smtp.SmtpReply;
 import org.junit.jupiter.api.Test;
 
 import java.net.URISyntaxException;
@@ -37,12 +36,12 @@ class ReplyCorpusTest {
 
     static Score score(String part) throws Exception {
         ReplyClassifier classifier = ReplyClassifier.shipped();
-        List<SeedRepliesTest.Seed> rows = SeedRepliesTest.rows(resource("/replies/replies-" + part + ".tsv"));
+        List<ReplyModel.Example> rows = SeedRepliesTest.rows(resource("/replies/replies-" + part + ".tsv"));
         int outcomes = 0;
         int categories = 0;
         List<String> misses = new ArrayList<>();
-        for (SeedRepliesTest.Seed r : rows) {
-            Classification c = classifier.classify(r.stage(), SmtpReply.parse(r.reply()), null);
+        for (ReplyModel.Example r : rows) {
+            Classification c = classifier.classify(r.stage(), r.reply(), null);
             boolean outcome = c.outcome() == r.outcome();
             boolean category = r.categories().contains(c.category());
             if (outcome) outcomes++;

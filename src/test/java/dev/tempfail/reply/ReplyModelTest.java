@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReplyModelTest {
     private static ReplyModel.Example ex(Stage stage, String reply, Category category) {
         SmtpReply r = SmtpReply.parse(reply);
-        return new ReplyModel.Example(stage, r, ReplyModel.outcome(stage, r.code()), Set.of(category));
+        return new ReplyModel.Example(0, stage, r, ReplyModel.outcome(stage, r.code()), Set.of(category), null);
     }
 
     /** A small corpus in made-up words, so that nothing here depends on the shipped one. */

@@ -240,11 +240,11 @@ class ReplyRulesTest {
     void everyClassifiedCorpusRowHasACategoryThatFitsItsOutcome() throws Exception {
         ReplyClassifier classifier = ReplyClassifier.shipped();
         for (String part : List.of("train", "heldout")) {
-            for (SeedRepliesTest.Seed r : SeedRepliesTest.rows(java.nio.file.Path.of(
+            for (ReplyModel.Example r : SeedRepliesTest.rows(java.nio.file.Path.of(
                     ReplyRulesTest.class.getResource("/replies/replies-" + part + ".tsv").toURI()))) {
                 assertTrue(r.categories().stream().allMatch(cat -> cat.fits(r.outcome())),
                         "the corpus itself expects a fitting category: line " + r.line() + " of " + part);
-                Classification c = classifier.classify(r.stage(), SmtpReply.parse(r.reply()), null);
+                Classification c = classifier.classify(r.stage(), r.reply(), null);
                 assertTrue(c.category().fits(c.outcome()), c.toString());
             }
         }
