@@ -3,6 +3,7 @@ package dev.tempfail.reply;
 import dev.tempfail.smtp.Stage;
 
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
@@ -10,8 +11,9 @@ import java.util.regex.Pattern;
 
 /**
  * What {@link ReplyModel} sees of a reply: the command it answered, the basic and enhanced codes,
- * and the server's own words, each word whole, in its four-letter pieces, and with the word after
- * it ("not yet", "too many"). The pieces are what
+ * and the server's own words, each word whole, in its four-letter pieces, and paired with the
+ * next word ("not yet", "too many"; a word seen before in the reply is skipped, so the pairs run
+ * over each word's first appearance). The pieces are what
  * let a word the corpus never had count: "blacklisted" shares "^bla", "lack", "list" with
  * "blacklist", "virus-scanner" shares "scan" with "scanner".
  *
@@ -31,6 +33,8 @@ final class ReplyFeatures {
     private static final Pattern WORD = Pattern.compile("[a-z0]+");
     private static final Set<String> STOP_WORDS = Set.of("the", "a", "an", "of", "to", "for", "is", "are", "be", "in",
             "on", "at", "by", "from", "this", "that", "your", "you", "our", "we", "it", "with", "and", "or", "please");
+
+    private static final List<String> ENDINGS = List.of("ing", "ed", "es", "s");
 
     private ReplyFeatures() {}
 
@@ -79,7 +83,7 @@ final class ReplyFeatures {
 
     /** Folds the commonest English endings, so "limits", "limited" and "limiting" are one word. */
     static String stem(String word) {
-        for (String suffix : new String[] {"ing", "ed", "es", "s"}) {
+        for (String suffix : ENDINGS) {
             if (word.length() > suffix.length() + 3 && word.endsWith(suffix)) {
                 return word.substring(0, word.length() - suffix.length());
             }
