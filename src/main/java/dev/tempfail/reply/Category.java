@@ -29,7 +29,7 @@ public enum Category {
     POLICY(false, "the receiving server refused the message, or its sender, under its own rules (content, "
             + "spam filter, or the recipient's own choice)"),
     RELAY_DENIED(false, "the receiving server does not accept mail for this address from us (it is not "
-            + "the domain's mail server, or does not relay for us)"),
+            + "the domain's mail server, or relays only for users who log in)"),
     MESSAGE_TOO_LARGE(false, "the message is larger than the receiving server accepts"),
     TOO_MANY_RECIPIENTS(false, "the receiving server would not take this many recipients in one message"),
     PROTOCOL(false, "the conversation with the receiving server went wrong (it said that our commands or "

@@ -258,6 +258,21 @@ class ReplyClassifierTest {
             // a 5xx that names the receiver's own failure: unknown, not a refusal
             "data|550 Internal server error, message dropped|unknown",
             "data|554 Unable to store message|unknown",
+            // a demand to log in before MAIL: a server that relays only for its users
+            "mail|530 5.7.0 You must log in to send mail here|relay_denied",
+            "mail|503 5.5.1 Issue the AUTH command first|relay_denied",
+            "rcpt|550 5.7.1 SMTP auth required for this recipient|auth_failure",
+            "mail|530 5.7.0 Must issue a STARTTLS command first|policy",
+            // NetEase's documented codes: limits, the IP's standing, the session, relaying
+            "connect|421 HL:ICC connections from this IP over the limit|rate_limited",
+            "data|451 MI:SFQ sender over its limit, try later|rate_limited",
+            "connect|450 DT:RBL found on a list|reputation",
+            "ehlo|550 MI:NHD hello required|protocol",
+            "rcpt|550 RP:FRL anonymous forwarding is not open|relay_denied",
+            // quotas of mail sent, not of mail stored; a full folder is a full mailbox
+            "data|554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException|rate_limited",
+            "data|552 You are over your relay quota for today|rate_limited",
+            "rcpt|452 4.2.2 Folder is full|mailbox_full",
     })
     void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);
