@@ -273,6 +273,10 @@ class ReplyClassifierTest {
             "data|554 5.2.0 STOREDRV.Submission.Exception:SubmissionQuotaExceededException|rate_limited",
             "data|552 You are over your relay quota for today|rate_limited",
             "rcpt|452 4.2.2 Folder is full|mailbox_full",
+            // refused at the greeting, before a word of ours: our IP, unless it says it is busy
+            "connect|554 You are not welcome here|reputation",
+            "connect|550 Connections from your network are refused|reputation",
+            "connect|421 Rejected for now, the server is too busy|server_busy",
     })
     void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);
