@@ -277,6 +277,14 @@ class ReplyClassifierTest {
             "connect|554 You are not welcome here|reputation",
             "connect|550 Connections from your network are refused|reputation",
             "connect|421 Rejected for now, the server is too busy|server_busy",
+            // greylisting in two words; quotas and rates of mail sent; spam traps hit by our IP
+            "rcpt|450 4.7.1 You are grey listed, come back in a while|greylisted",
+            "mail|452 Outgoing mail quota exceeded for this account|rate_limited",
+            "connect|421 4.7.0 Connection rate too high|rate_limited",
+            "rcpt|550 Your IP has hit our spam traps|reputation",
+            // an IP without a reverse name, however it is put
+            "connect|421 Cannot resolve your hostname, try again later|auth_failure",
+            "connect|450 Client IP address is not resolving|auth_failure",
     })
     void aReplyIsReadForWhatItIsAbout(String stage, String reply, String category) {
         Classification c = classify(Stage.parse(stage), reply);
