@@ -71,8 +71,9 @@ class ReplyCorpusTest {
     /**
      * The held-out part: never used to write rules, from sources the train part does not use (or
      * uses little), labelled and committed before the rules were run on it, and scored once when
-     * they were done: 251/307 (81.8 %) for the eleventh part (the rules alone 234/307, the model
-     * alone 253/307); the tenth 184/235 (78.3 %; the rules alone 168/235, the model alone
+     * they were done: 141/170 (82.9 %) for the twelfth part (the rules alone 128/170, the model
+     * alone 145/170); the eleventh 251/307 (81.8 %; the rules alone 234/307, the model alone
+     * 253/307); the tenth 184/235 (78.3 %; the rules alone 168/235, the model alone
      * 189/235); the ninth scored 173/202 (85.6 %; the rules alone 167/202, the model
      * alone 173/202); the eighth, the first scored with the word model, 173/202 too (the rules
      * alone 168/202); the seventh scored 151/193, 78.2 %, the sixth 210/251, 83.7 %, the
@@ -98,5 +99,5 @@ class ReplyCorpusTest {
      * target (the goal, 0.95, was not reached; rules tuned to these rows after scoring would make
      * the figure meaningless, so the misses wait until this part is folded into the train part).
      */
-    static final double HELD_OUT_FLOOR = 0.81;
+    static final double HELD_OUT_FLOOR = 0.82;
 }
