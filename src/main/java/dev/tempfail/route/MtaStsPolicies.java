@@ -32,7 +32,9 @@ import java.util.regex.Pattern;
  * runs out; a TXT record that cannot be had, or a fetch that fails, never throws away a cached
  * policy that is still valid (an attacker who blocks those must not downgrade the domain). With
  * no valid cached policy, a failed fetch means delivery goes on as if the domain had none, as
- * the RFC says.
+ * the RFC says. A fetch that failed is not tried again for {@link #FAILED_FETCH_WAIT} unless the TXT
+ * id changes: a policy host that hangs would otherwise hold every delivery to its domain for the
+ * whole {@link #FETCH_TIMEOUT}, attempt after attempt.
  *
  * <p>Thread-safe. Two deliveries to a new domain at the same moment may both fetch its policy.
  */
@@ -41,6 +43,7 @@ public final class MtaStsPolicies {
     /** RFC 8461 §3.3 suggests about a minute; a delivery worker waits for this, so it is shorter. */
     static final Duration FETCH_TIMEOUT = Duration.ofSeconds(15);
     static final int MEMORY_LIMIT = 10_000;
+    static final Duration FAILED_FETCH_WAIT = Duration.ofMinutes(5);
     private static final Pattern ID = Pattern.compile("(?:^|;)\\s*id=([A-Za-z0-9]{1,32})\\s*(?:;|$)");
 
     /** A policy in force for a domain, and the id of the TXT record it was fetched for. */
@@ -48,16 +51,15 @@ public final class MtaStsPolicies {
 
     private record Cached(MtaStsStore.Stored stored, MtaStsPolicy policy) {}
 
+    /** A fetch for this TXT id failed; the next is due at {@code retryAt}. */
+    private record Failed(String id, Instant retryAt) {}
+
     private final Dns dns;
     private final PolicyFetcher fetcher;
     private final MtaStsStore store;
     private final Clock clock;
-    private final Map<String, Cached> memory = new LinkedHashMap<>(16, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Cached> eldest) {
-            return size() > MEMORY_LIMIT;
-        }
-    };
+    private final Map<String, Cached> memory = recentDomains();
+    private final Map<String, Failed> failed = recentDomains();
 
     MtaStsPolicies(Dns dns, PolicyFetcher fetcher, MtaStsStore store, Clock clock) {
         this.dns = dns;
@@ -98,21 +100,44 @@ public final class MtaStsPolicies {
         String id = txt instanceof Answer.Records r ? id(r.records()) : null;
         if (id == null) return keep;
         if (valid && cached.stored().id().equals(id)) return keep;
+        Failed before;
+        synchronized (failed) {
+            before = failed.get(domain);
+        }
+        if (before != null && before.id().equals(id) && now.isBefore(before.retryAt())) return keep;
         String body;
         MtaStsPolicy policy;
         try {
             body = fetcher.fetch(domain);
             policy = MtaStsPolicy.parse(body);
         } catch (IOException | IllegalArgumentException e) {
-            log.warn("MTA-STS: no policy could be had for {} (TXT id {}): {}; {}", domain, id, e.getMessage(),
-                    valid ? "the cached one (id " + cached.stored().id() + ") stays in force" : "delivering as without one");
+            log.warn("MTA-STS: no policy could be had for {} (TXT id {}): {}; {}; not asked again for {} minutes unless the id changes",
+                    domain, id, e.getMessage(),
+                    valid ? "the cached one (id " + cached.stored().id() + ") stays in force" : "delivering as without one",
+                    FAILED_FETCH_WAIT.toMinutes());
+            synchronized (failed) {
+                failed.put(domain, new Failed(id, now.plus(FAILED_FETCH_WAIT)));
+            }
             return keep;
         }
         MtaStsStore.Stored stored = new MtaStsStore.Stored(domain, id, body, now, now.plus(policy.maxAge()));
         remember(new Cached(stored, policy));
+        synchronized (failed) {
+            failed.remove(domain);
+        }
         log.info("MTA-STS: policy of {} fetched (id {}, mode {}, mx {}, max_age {}s)", domain, id, policy.mode().label(),
                 policy.mx(), policy.maxAge().toSeconds());
         return Optional.of(new Found(domain, id, policy));
+    }
+
+    /** By domain, the {@value #MEMORY_LIMIT} most recently used. Not thread-safe. */
+    private static <V> Map<String, V> recentDomains() {
+        return new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, V> eldest) {
+                return size() > MEMORY_LIMIT;
+            }
+        };
     }
 
     /** The id of the one TXT record that starts with {@code v=STSv1}; null if there is none, several, or no valid id. */
