@@ -139,10 +139,12 @@ public final class ReplyClassifier {
 
     /**
      * The model's reading wins over a shipped rule's ({@link #modelMayOverrule}) or a fallback's
-     * when it is sure of another category ({@link #SURE}).
+     * when it is sure of another category ({@link #SURE}), and knows the category it would
+     * overrule (or the rules said only {@code unknown}): our own MTA-STS replies are in no corpus,
+     * so the model would never say {@code mta_sts}, however plainly the reply names the policy.
      */
     private Classification secondOpinion(Classification byRules, WaitHint hint, String aside) {
-        if (model == null) return byRules;
+        if (model == null || byRules.category() != Category.UNKNOWN && !model.knows(byRules.category())) return byRules;
         ReplyModel.Guess g = model.guess(byRules.stage(), byRules.reply());
         if (g == null || g.probability() < SURE) return byRules;
         Category category = atCommand(g.category(), byRules.stage());

@@ -122,6 +122,11 @@ public final class ReplyModel {
         return new ReplyModel(Map.copyOf(index), categories, w);
     }
 
+    /** Whether the corpus it learnt from had this category (only then can it weigh it against the others). */
+    public boolean knows(Category category) {
+        return Arrays.asList(categories).contains(category);
+    }
+
     /** What the model makes of a 4xx or 5xx reply; null for any other code. */
     public Guess guess(Stage stage, SmtpReply reply) {
         Outcome outcome = outcome(stage, reply.code());

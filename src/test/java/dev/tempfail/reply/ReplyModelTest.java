@@ -13,6 +13,7 @@ import java.util.Locale;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -122,6 +123,19 @@ class ReplyModelTest {
         Classification c = new ReplyClassifier(ReplyRules.shipped(), m).classify(Stage.STARTTLS, reply, null);
         assertEquals("starttls-refused", c.rule(), "the rule for replies to STARTTLS (stage: starttls) stands");
         assertEquals(Category.PROTOCOL, c.category());
+    }
+
+    @Test
+    void itNeverOverrulesACategoryItNeverLearnt() {
+        ReplyModel m = ReplyModel.learn(TINY);
+        SmtpReply reply = SmtpReply.parse("451 4.7.5 zorblax failure in transfer (tls: verify, required by the MTA-STS policy of example.org)");
+        ReplyModel.Guess g = m.guess(Stage.DATA, reply);
+        assertEquals(Category.PROTOCOL, g.category(), g.toString());
+        assertTrue(g.probability() >= ReplyClassifier.SURE, g.toString());
+        assertFalse(m.knows(Category.MTA_STS));
+        Classification c = new ReplyClassifier(ReplyRules.shipped(), m).classify(Stage.DATA, reply, null);
+        assertEquals(Category.MTA_STS, c.category(), "our own MTA-STS reply keeps its rule's category");
+        assertEquals("mta-sts", c.rule());
     }
 
     @Test
