@@ -125,7 +125,17 @@ class MtaStsTest {
     }
 
     private boolean logged(String text) {
-        return log.list.stream().anyMatch(e -> e.getFormattedMessage().contains(text));
+        return logLines().stream().anyMatch(line -> line.contains(text));
+    }
+
+    /**
+     * What the relay has logged so far. The relay's threads append while the test reads, so the
+     * list is copied under the appender's lock (AppenderBase.doAppend holds it while appending).
+     */
+    private List<String> logLines() {
+        synchronized (log) {
+            return log.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
+        }
     }
 
     @Test
@@ -155,7 +165,7 @@ class MtaStsTest {
                         + "] at data: delivered \\S+, verified TLSv1\\.[23] .*"), show.out());
                 unlisted.setSoTimeout(1);
                 assertThrows(SocketTimeoutException.class, unlisted::accept, "nothing connected to the unlisted MX");
-                assertTrue(logged("MTA-STS policy of sts.test (mode enforce): mx.elsewhere.test does not match"), log.list.toString());
+                assertTrue(logged("MTA-STS policy of sts.test (mode enforce): mx.elsewhere.test does not match"), logLines().toString());
                 assertEquals(1, web.fetches());
 
                 send(relay, "b@sts.test");
@@ -184,7 +194,7 @@ class MtaStsTest {
                 assertEquals("mta_sts", r.get(1), r.toString());
                 assertTrue(r.get(3).contains("4.4.4 MTA-STS: no MX host of sts.test (mx.elsewhere.test) matches its policy"), r.toString());
                 assertEquals(0, up.connections(), "nothing sent to a host the policy does not list");
-                assertTrue(logged("no MX host matches; the mail waits"), log.list.toString());
+                assertTrue(logged("no MX host matches; the mail waits"), logLines().toString());
             } finally {
                 web.close();
             }
@@ -229,8 +239,8 @@ class MtaStsTest {
                 Await.until(LIMIT, "delivered", () -> state(relay, "a@sts.test").equals("delivered"));
                 assertEquals(1, up.messages().size());
                 assertTrue(logged("MTA-STS policy of sts.test (mode testing): mx.elsewhere.test does not match the policy's mx "
-                        + "[mx.sts.test, *.backup.sts.test]; enforce mode would not deliver there"), log.list.toString());
-                assertTrue(logged("was used without TLS; enforce mode would have required verified TLS"), log.list.toString());
+                        + "[mx.sts.test, *.backup.sts.test]; enforce mode would not deliver there"), logLines().toString());
+                assertTrue(logged("was used without TLS; enforce mode would have required verified TLS"), logLines().toString());
                 assertTrue(attemptTls(relay, "a@sts.test").equals("null verified=null"), "clear text in the attempt record");
             }
         }
