@@ -91,7 +91,7 @@ class ReplyModelTest {
     void whenSureItOverrulesTheShippedRulesButNeverTheUsers() {
         ReplyModel m = ReplyModel.learn(TINY);
         SmtpReply reply = SmtpReply.parse("554 zorblaxed");
-        assertTrue(m.guess(Stage.RCPT, reply).probability() >= ReplyClassifier.SURE, m.guess(Stage.RCPT, reply).toString());
+        assertSure(m, Stage.RCPT, reply, Category.PROTOCOL);
 
         Classification rulesAlone = new ReplyClassifier(ReplyRules.shipped(), null).classify(Stage.RCPT, reply, null);
         assertNotEquals(Category.PROTOCOL, rulesAlone.category(), "the rules know no zorblax: " + rulesAlone);
@@ -117,9 +117,7 @@ class ReplyModelTest {
     void aShippedRuleBoundToACommandStands() {
         ReplyModel m = ReplyModel.learn(TINY);
         SmtpReply reply = SmtpReply.parse("454 4.7.0 TLS greylisted, come back later");
-        ReplyModel.Guess g = m.guess(Stage.STARTTLS, reply);
-        assertEquals(Category.GREYLISTED, g.category(), g.toString());
-        assertTrue(g.probability() >= ReplyClassifier.SURE, g.toString());
+        assertSure(m, Stage.STARTTLS, reply, Category.GREYLISTED);
         Classification c = new ReplyClassifier(ReplyRules.shipped(), m).classify(Stage.STARTTLS, reply, null);
         assertEquals("starttls-refused", c.rule(), "the rule for replies to STARTTLS (stage: starttls) stands");
         assertEquals(Category.PROTOCOL, c.category());
@@ -129,13 +127,18 @@ class ReplyModelTest {
     void itNeverOverrulesACategoryItNeverLearnt() {
         ReplyModel m = ReplyModel.learn(TINY);
         SmtpReply reply = SmtpReply.parse("451 4.7.5 zorblax failure in transfer (tls: verify, required by the MTA-STS policy of example.org)");
-        ReplyModel.Guess g = m.guess(Stage.DATA, reply);
-        assertEquals(Category.PROTOCOL, g.category(), g.toString());
-        assertTrue(g.probability() >= ReplyClassifier.SURE, g.toString());
+        assertSure(m, Stage.DATA, reply, Category.PROTOCOL);
         assertFalse(m.knows(Category.MTA_STS));
         Classification c = new ReplyClassifier(ReplyRules.shipped(), m).classify(Stage.DATA, reply, null);
         assertEquals(Category.MTA_STS, c.category(), "our own MTA-STS reply keeps its rule's category");
         assertEquals("mta-sts", c.rule());
+    }
+
+    /** The model alone reads {@code reply} as {@code category}, sure enough to overrule the rules. */
+    private static void assertSure(ReplyModel m, Stage stage, SmtpReply reply, Category category) {
+        ReplyModel.Guess g = m.guess(stage, reply);
+        assertEquals(category, g.category(), g.toString());
+        assertTrue(g.probability() >= ReplyClassifier.SURE, g.toString());
     }
 
     @Test
